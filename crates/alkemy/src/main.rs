@@ -1,0 +1,58 @@
+//! The `alkemy` binary: one command line for the whole pipeline.
+//!
+//! `main` parses flags, sets up logging and hands over to one module per
+//! subcommand in [`cmd`]. Every subcommand returns `anyhow::Result`; errors
+//! that are the caller's fault (bad file, bad flag) carry a [`exit::BadInput`]
+//! so the process exits with status 2, everything else with 1.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod exit;
+
+/// Alkemy: from screenplay to storyboard, animatic and edit.
+#[derive(Debug, Parser)]
+#[command(name = "alkemy", version, about, propagate_version = true)]
+struct Cli {
+    /// More log output (-v info, -vv debug); `RUST_LOG` overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse a screenplay and print its breakdown.
+    Analyze(cmd::analyze::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Analyze(args) => cmd::analyze::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => exit::report(&err),
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
