@@ -105,9 +105,9 @@ impl Beat {
     /// The beat's source span.
     pub fn span(&self) -> Span {
         match self {
-            Beat::Action { span, .. } | Beat::Dialogue { span, .. } | Beat::Transition { span, .. } => {
-                *span
-            }
+            Beat::Action { span, .. }
+            | Beat::Dialogue { span, .. }
+            | Beat::Transition { span, .. } => *span,
         }
     }
 }

@@ -388,7 +388,11 @@ pub struct ProviderError {
 
 impl ProviderError {
     /// Builds an error.
-    pub fn new(provider: impl Into<String>, kind: ProviderErrorKind, message: impl Into<String>) -> Self {
+    pub fn new(
+        provider: impl Into<String>,
+        kind: ProviderErrorKind,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             provider: provider.into(),
             kind,

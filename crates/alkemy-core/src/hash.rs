@@ -146,10 +146,22 @@ mod tests {
             prompt: &'a str,
             seed: u64,
         }
-        let a = ContentHash::of_json(&Req { prompt: "a", seed: 1 });
-        let b = ContentHash::of_json(&Req { prompt: "a", seed: 2 });
+        let a = ContentHash::of_json(&Req {
+            prompt: "a",
+            seed: 1,
+        });
+        let b = ContentHash::of_json(&Req {
+            prompt: "a",
+            seed: 2,
+        });
         assert_ne!(a, b);
-        assert_eq!(a, ContentHash::of_json(&Req { prompt: "a", seed: 1 }));
+        assert_eq!(
+            a,
+            ContentHash::of_json(&Req {
+                prompt: "a",
+                seed: 1
+            })
+        );
         // The canonical form is exactly serde_json's compact output.
         assert_eq!(a, ContentHash::of_bytes(br#"{"prompt":"a","seed":1}"#));
     }

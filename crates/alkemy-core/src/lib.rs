@@ -24,10 +24,9 @@ pub use breakdown::{
     Stats, TimeOfDay,
 };
 pub use capability::{
-    ErrorClass, IdentityRef, InputImage, TextResponse, TokenUsage,
-    GeneratedImage, GeneratedVideo, IdentityTrainer, ImageModel, ImageRequest, ProviderError,
-    ProviderErrorKind, TextModel, TextRequest, TrainRequest, TrainedIdentity, VideoModel,
-    VideoRequest,
+    ErrorClass, GeneratedImage, GeneratedVideo, IdentityRef, IdentityTrainer, ImageModel,
+    ImageRequest, InputImage, ProviderError, ProviderErrorKind, TextModel, TextRequest,
+    TextResponse, TokenUsage, TrainRequest, TrainedIdentity, VideoModel, VideoRequest,
 };
 pub use hash::ContentHash;
 pub use money::Money;

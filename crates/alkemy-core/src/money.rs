@@ -12,9 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// An amount of US dollars with micro-dollar precision.
-#[derive(
-    Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money {
     micros: i64,
@@ -114,7 +112,7 @@ impl fmt::Display for Money {
         let abs = self.micros.unsigned_abs();
         let dollars = abs / 1_000_000;
         let frac = abs % 1_000_000;
-        if frac % 10_000 == 0 {
+        if frac.is_multiple_of(10_000) {
             write!(f, "{sign}${dollars}.{:02}", frac / 10_000)
         } else {
             let digits = format!("{frac:06}");
@@ -204,7 +202,10 @@ mod tests {
     fn scaled_rounds_half_up() {
         // $1.25 per million tokens, 1,000 tokens → $0.00125.
         let per_million = Money::from_micros(1_250_000);
-        assert_eq!(per_million.scaled(1_000, 1_000_000), Money::from_micros(1_250));
+        assert_eq!(
+            per_million.scaled(1_000, 1_000_000),
+            Money::from_micros(1_250)
+        );
         // 1 micro × 1 / 2 rounds up to 1.
         assert_eq!(Money::from_micros(1).scaled(1, 2), Money::from_micros(1));
         assert_eq!(Money::from_micros(5).scaled(1, 0), Money::ZERO);

@@ -187,10 +187,22 @@ mod tests {
 
     #[test]
     fn frame_sizes_are_even_and_follow_the_ratio() {
-        assert_eq!(Resolution::P720.frame_size(AspectRatio::Widescreen), (1280, 720));
-        assert_eq!(Resolution::P480.frame_size(AspectRatio::Widescreen), (854, 480));
-        assert_eq!(Resolution::P1080.frame_size(AspectRatio::Scope), (2582, 1080));
-        assert_eq!(Resolution::P720.frame_size(AspectRatio::Vertical), (720, 1280));
+        assert_eq!(
+            Resolution::P720.frame_size(AspectRatio::Widescreen),
+            (1280, 720)
+        );
+        assert_eq!(
+            Resolution::P480.frame_size(AspectRatio::Widescreen),
+            (854, 480)
+        );
+        assert_eq!(
+            Resolution::P1080.frame_size(AspectRatio::Scope),
+            (2582, 1080)
+        );
+        assert_eq!(
+            Resolution::P720.frame_size(AspectRatio::Vertical),
+            (720, 1280)
+        );
     }
 
     #[test]

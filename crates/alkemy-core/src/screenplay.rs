@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 /// The lines of the source an element came from: 1-based, inclusive.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Span {
     /// First line (1-based).
     pub start_line: u32,

@@ -294,6 +294,8 @@ impl ShotList {
 
     /// The shots of one scene.
     pub fn scene(&self, scene_index: u32) -> impl Iterator<Item = &Shot> {
-        self.shots.iter().filter(move |s| s.scene_index == scene_index)
+        self.shots
+            .iter()
+            .filter(move |s| s.scene_index == scene_index)
     }
 }
