@@ -13,6 +13,7 @@
 pub mod breakdown;
 pub mod capability;
 pub mod hash;
+pub mod look;
 pub mod money;
 pub mod project;
 pub mod screenplay;
@@ -29,6 +30,7 @@ pub use capability::{
     TextResponse, TokenUsage, TrainRequest, TrainedIdentity, VideoModel, VideoRequest,
 };
 pub use hash::ContentHash;
+pub use look::{Moodboard, Rgb, Swatch};
 pub use money::Money;
 pub use project::{AspectRatio, ProjectSettings, Resolution};
 pub use screenplay::{Element, ElementKind, Screenplay, SourceFormat, Span, TitleEntry};

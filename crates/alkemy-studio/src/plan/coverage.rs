@@ -1,0 +1,619 @@
+//! The coverage rules: one scene's beats become draft shots in script order.
+//!
+//! - **Establishing:** a new place (or a new room, or a new time of day)
+//!   opens on a wide of the location before anything else.
+//! - **Action:** each action paragraph gets a shot framing the characters it
+//!   names (or, when it names nobody, whoever is already on stage); its verbs
+//!   choose the movement and its size.
+//! - **Inserts:** props called out in capitals get an insert after the
+//!   paragraph that names them, once per scene.
+//! - **Dialogue:** an exchange (lines not broken by a long action paragraph)
+//!   opens on a two-shot master, then over-the-shoulders and singles follow
+//!   the speaker, closer as the exchange builds and on heated lines.
+//!   Off-screen speech (`V.O.`, `O.S.`) plays over the listeners' reaction.
+//!   Dual dialogue joins the previous shot as a two-shot.
+//! - Blocking comes from the scene's [`Stage`], so the 180° line holds.
+
+use alkemy_core::{
+    Beat, CameraAngle, CameraMovement, ElementCategory, ElementSuggestion, Facing, IntExt, Scene,
+    ShotSize, Span, TimeOfDay,
+};
+
+use super::Draft;
+use super::DraftRole;
+use super::blocking::Stage;
+use super::grammar::{MoveCue, angle_cue, intensity, is_off_screen, movement_cue};
+use super::setups::SetupKey;
+use super::style::{StyleParams, size_at, size_rank};
+use crate::text::{excerpt, word_count};
+
+/// An action paragraph longer than this (in words) ends a dialogue exchange.
+const EXCHANGE_BREAK_WORDS: usize = 25;
+/// Most characters in a dialogue master before it becomes a group wide.
+const MAX_TWO_SHOT: usize = 2;
+/// Length of descriptions' excerpts, in characters.
+const EXCERPT_CHARS: usize = 90;
+
+/// Everything the rules need about one scene.
+pub(crate) struct SceneInput<'a> {
+    /// The scene.
+    pub scene: &'a Scene,
+    /// The scene before it, if any.
+    pub prev: Option<&'a Scene>,
+    /// The parameters in force.
+    pub params: &'a StyleParams,
+    /// Element suggestions of this scene.
+    pub elements: &'a [&'a ElementSuggestion],
+    /// The scene's line of action.
+    pub stage: &'a Stage,
+}
+
+/// Position of each dialogue beat in its exchange: `(exchange id, index,
+/// exchange length)`; `None` for other beats.
+fn exchanges(beats: &[Beat]) -> Vec<Option<(usize, usize, usize)>> {
+    let mut out = vec![None; beats.len()];
+    let mut id = 0usize;
+    let mut counts: Vec<usize> = vec![0];
+    for (i, beat) in beats.iter().enumerate() {
+        match beat {
+            Beat::Dialogue { dual: true, .. } => {
+                // Spoken at the same time as the previous line: same position.
+                out[i] = out[..i].iter().rev().flatten().next().copied();
+            }
+            Beat::Dialogue { .. } => {
+                out[i] = Some((id, counts[id], 0));
+                counts[id] += 1;
+            }
+            Beat::Action { text, centered, .. } => {
+                if (*centered || word_count(text) > EXCHANGE_BREAK_WORDS) && counts[id] > 0 {
+                    id += 1;
+                    counts.push(0);
+                }
+            }
+            Beat::Transition { .. } => {
+                if counts[id] > 0 {
+                    id += 1;
+                    counts.push(0);
+                }
+            }
+        }
+    }
+    for (ex, k, n) in out.iter_mut().flatten() {
+        let _ = k;
+        *n = counts[*ex];
+    }
+    out
+}
+
+/// The on-screen speakers of exchange `ex`, in order of first line.
+fn participants(beats: &[Beat], ex_of: &[Option<(usize, usize, usize)>], ex: usize) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for (beat, pos) in beats.iter().zip(ex_of) {
+        if let (
+            Beat::Dialogue {
+                speaker,
+                extensions,
+                ..
+            },
+            Some((e, _, _)),
+        ) = (beat, pos)
+            && *e == ex
+            && !is_off_screen(extensions)
+            && !v.contains(speaker)
+        {
+            v.push(speaker.clone());
+        }
+    }
+    v
+}
+
+/// Whom a line is said to: the nearest other on-screen speaker of the
+/// exchange before it, else after it, else anyone else on stage.
+fn listener(
+    beats: &[Beat],
+    ex_of: &[Option<(usize, usize, usize)>],
+    at: usize,
+    speaker: &str,
+    on_stage: &[String],
+) -> Option<String> {
+    let ex = ex_of[at].map(|(e, _, _)| e);
+    let other = |i: usize| -> Option<&String> {
+        match (&beats[i], ex_of[i]) {
+            (
+                Beat::Dialogue {
+                    speaker: s,
+                    extensions,
+                    ..
+                },
+                Some((e, _, _)),
+            ) if Some(e) == ex && s != speaker && !is_off_screen(extensions) => Some(s),
+            _ => None,
+        }
+    };
+    (0..at)
+        .rev()
+        .find_map(other)
+        .or_else(|| (at + 1..beats.len()).find_map(other))
+        .cloned()
+        .or_else(|| on_stage.iter().find(|n| *n != speaker).cloned())
+}
+
+/// How big the opening shot of a scene is, if it needs one: a new place
+/// gets a full establishing shot (EWS outside, WS inside), a new room of the
+/// same place or a new time of day a wide. Forced headings without INT/EXT
+/// (`SNIPER SCOPE POV`, `OPENING TITLES`) are not places and get none.
+pub(crate) fn establishing_size(prev: Option<&Scene>, scene: &Scene) -> Option<ShotSize> {
+    if scene.int_ext == IntExt::Unknown {
+        return None;
+    }
+    let full = if scene.int_ext == IntExt::Ext {
+        ShotSize::ExtremeWide
+    } else {
+        ShotSize::Wide
+    };
+    let Some(prev) = prev else {
+        return Some(full);
+    };
+    let outer = |s: &Scene| {
+        s.location_path
+            .first()
+            .cloned()
+            .unwrap_or_else(|| s.location.clone())
+    };
+    if outer(prev) != outer(scene) || prev.int_ext != scene.int_ext {
+        return Some(full);
+    }
+    if prev.location != scene.location {
+        return Some(ShotSize::Wide);
+    }
+    let new_time = !matches!(
+        scene.time_of_day,
+        TimeOfDay::Continuous | TimeOfDay::Unspecified
+    ) && scene.light != prev.light;
+    new_time.then_some(full)
+}
+
+/// The camera move for a cue, given which way the subject faces.
+fn movement_for(cue: Option<MoveCue>, params: &StyleParams, facing: Facing) -> CameraMovement {
+    let handheld_style = params.base_movement == CameraMovement::Handheld;
+    match cue {
+        None => params.base_movement,
+        Some(MoveCue::Track) if handheld_style => CameraMovement::Steadicam,
+        Some(_) if handheld_style => CameraMovement::Handheld,
+        Some(MoveCue::Track) => match facing {
+            Facing::Left => CameraMovement::TrackLeft,
+            _ => CameraMovement::TrackRight,
+        },
+        Some(MoveCue::Handheld) => CameraMovement::Handheld,
+        Some(MoveCue::Reveal) => CameraMovement::CraneUp,
+        Some(MoveCue::PushIn) => CameraMovement::DollyIn,
+        Some(MoveCue::PullOut) => CameraMovement::DollyOut,
+        Some(MoveCue::TiltUp) => CameraMovement::TiltUp,
+        Some(MoveCue::TiltDown) => CameraMovement::TiltDown,
+        Some(MoveCue::Pan) => match facing {
+            Facing::Left => CameraMovement::PanLeft,
+            _ => CameraMovement::PanRight,
+        },
+    }
+}
+
+/// Whether a movement needs its own rig (and so its own setup).
+fn is_rigged(m: CameraMovement) -> bool {
+    matches!(
+        m,
+        CameraMovement::DollyIn
+            | CameraMovement::DollyOut
+            | CameraMovement::TrackLeft
+            | CameraMovement::TrackRight
+            | CameraMovement::CraneUp
+            | CameraMovement::CraneDown
+            | CameraMovement::Steadicam
+    )
+}
+
+/// Whether an element is something a camera can hold an insert on.
+fn is_insertable(category: ElementCategory) -> bool {
+    matches!(
+        category,
+        ElementCategory::Prop | ElementCategory::Vehicle | ElementCategory::Animal
+    )
+}
+
+fn contains(outer: Span, inner: Span) -> bool {
+    outer.start_line <= inner.start_line && inner.end_line <= outer.end_line
+}
+
+fn add_unique(list: &mut Vec<String>, name: &str) {
+    if !list.iter().any(|n| n == name) {
+        list.push(name.to_owned());
+    }
+}
+
+/// Covers one scene with draft shots, in script order; never empty.
+pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
+    let SceneInput {
+        scene,
+        prev,
+        params,
+        elements,
+        stage,
+    } = *input;
+    let beats = &scene.beats;
+    let ex_of = exchanges(beats);
+    let pov_scene = angle_cue(&scene.heading) == Some(CameraAngle::Pov);
+    let base_angle = if pov_scene {
+        CameraAngle::Pov
+    } else {
+        CameraAngle::EyeLevel
+    };
+    let mut drafts: Vec<Draft> = Vec::with_capacity(beats.len() + 2);
+    let mut on_stage: Vec<String> = Vec::new();
+    let mut inserted: Vec<String> = Vec::new();
+
+    if params.establishing
+        && let Some(size) = establishing_size(prev, scene)
+    {
+        let first_action = beats.iter().find_map(|b| match b {
+            Beat::Action { text, .. } => Some(text.as_str()),
+            _ => None,
+        });
+        let reveal = params.movement_from_action
+            && first_action.and_then(movement_cue) == Some(MoveCue::Reveal);
+        let movement = if reveal {
+            movement_for(Some(MoveCue::Reveal), params, Facing::Camera)
+        } else {
+            params.base_movement
+        };
+        drafts.push(Draft {
+            role: DraftRole::Establishing,
+            size,
+            angle: base_angle,
+            movement,
+            lens_mm: None,
+            cast: Vec::new(),
+            lines: Vec::new(),
+            subject: None,
+            span: Span::line(scene.span.start_line),
+            weight: u64::from(params.establishing_ms),
+            description: format!("Establishing: {}", scene.heading),
+            setup: SetupKey::Establishing,
+        });
+    }
+
+    for (i, beat) in beats.iter().enumerate() {
+        match beat {
+            Beat::Action {
+                text,
+                centered: true,
+                span,
+                ..
+            } => {
+                // Consecutive centred lines are one title card.
+                if let Some(last) = drafts.last_mut()
+                    && last.role == DraftRole::Title
+                {
+                    last.span = last.span.cover(*span);
+                    if let Some(s) = last.subject.as_mut() {
+                        s.push('\n');
+                        s.push_str(text);
+                    }
+                    last.weight += 800 + 300 * word_count(text) as u64;
+                    continue;
+                }
+                drafts.push(Draft {
+                    role: DraftRole::Title,
+                    size: ShotSize::Insert,
+                    angle: CameraAngle::EyeLevel,
+                    movement: CameraMovement::Static,
+                    lens_mm: None,
+                    cast: Vec::new(),
+                    lines: Vec::new(),
+                    subject: Some(text.clone()),
+                    span: *span,
+                    weight: 800 + 300 * word_count(text) as u64,
+                    description: format!("Title card: {}", excerpt(text, EXCERPT_CHARS)),
+                    setup: SetupKey::Insert(String::from("title")),
+                });
+            }
+            Beat::Action {
+                text,
+                characters,
+                span,
+                ..
+            } => {
+                let mut named: Vec<String> = Vec::new();
+                for c in characters {
+                    if scene.characters.iter().any(|s| s == c) {
+                        add_unique(&mut named, c);
+                        add_unique(&mut on_stage, c);
+                    }
+                }
+                let cast = if named.is_empty() {
+                    on_stage.clone()
+                } else {
+                    named
+                };
+                let words = word_count(text);
+                let cue = if params.movement_from_action {
+                    movement_cue(text)
+                } else {
+                    None
+                };
+                let in_exchange = ex_of[..i].iter().rev().flatten().next().is_some()
+                    && words <= EXCHANGE_BREAK_WORDS;
+                let size = match (cast.len(), cue) {
+                    (0, _) | (_, Some(MoveCue::Reveal)) => ShotSize::Wide,
+                    (_, Some(MoveCue::Track | MoveCue::Handheld)) => ShotSize::Full,
+                    (1, _) if words <= 15 => ShotSize::Medium,
+                    (1, _) => ShotSize::Full,
+                    (2, _) if in_exchange => ShotSize::Medium,
+                    (2, _) => ShotSize::Full,
+                    _ => ShotSize::Wide,
+                };
+                let size = params.clamp_size(size);
+                let lead_facing = cast.first().map_or(Facing::Camera, |n| stage.facing(n));
+                let movement = movement_for(cue, params, lead_facing);
+                let angle = if pov_scene {
+                    CameraAngle::Pov
+                } else {
+                    angle_cue(text).unwrap_or(CameraAngle::EyeLevel)
+                };
+                let setup = if is_rigged(movement) {
+                    SetupKey::Move(i)
+                } else if let ([one], true) = (cast.as_slice(), size >= ShotSize::Medium) {
+                    SetupKey::Favouring(one.clone())
+                } else {
+                    SetupKey::Master
+                };
+                drafts.push(Draft {
+                    role: DraftRole::Action,
+                    size,
+                    angle,
+                    movement,
+                    lens_mm: None,
+                    cast: stage.group(&cast),
+                    lines: Vec::new(),
+                    subject: None,
+                    span: *span,
+                    weight: (250 * words as u64).max(1500),
+                    description: excerpt(text, EXCERPT_CHARS),
+                    setup,
+                });
+                if params.inserts {
+                    let mut made = 0;
+                    for e in elements
+                        .iter()
+                        .filter(|e| is_insertable(e.category) && contains(*span, e.span))
+                    {
+                        if inserted.iter().any(|n| n.eq_ignore_ascii_case(&e.name)) {
+                            continue;
+                        }
+                        if made >= params.max_inserts_per_beat {
+                            break;
+                        }
+                        made += 1;
+                        inserted.push(e.name.clone());
+                        let movement = if params.base_movement == CameraMovement::Handheld {
+                            CameraMovement::Handheld
+                        } else {
+                            CameraMovement::Static
+                        };
+                        drafts.push(Draft {
+                            role: DraftRole::Insert,
+                            size: ShotSize::Insert,
+                            angle: CameraAngle::High,
+                            movement,
+                            lens_mm: None,
+                            cast: Vec::new(),
+                            lines: Vec::new(),
+                            subject: Some(e.name.clone()),
+                            span: *span,
+                            weight: 1500,
+                            description: format!("Insert: {}", e.name),
+                            setup: SetupKey::Insert(e.name.to_ascii_uppercase()),
+                        });
+                    }
+                }
+            }
+            Beat::Dialogue {
+                speaker,
+                extensions,
+                parentheticals,
+                text,
+                dual,
+                span,
+            } => {
+                let off = is_off_screen(extensions);
+                let words = word_count(text) as u64;
+                let weight = (words * 400 + 600).max(1000);
+                let pos = ex_of[i];
+                if !off {
+                    add_unique(&mut on_stage, speaker);
+                }
+                // Dual dialogue: both speak at once, in one two-shot.
+                if *dual
+                    && let Some(last) = drafts.last_mut()
+                    && last.role.is_dialogue()
+                {
+                    let mut names: Vec<String> = last.cast.iter().map(|f| f.name.clone()).collect();
+                    if !off {
+                        add_unique(&mut names, speaker);
+                    }
+                    last.size = params.clamp_size(params.widest_coverage.min(ShotSize::Medium));
+                    last.angle = base_angle;
+                    last.cast = stage.group(&names);
+                    last.setup = SetupKey::Master;
+                    last.span = last.span.cover(*span);
+                    last.weight += weight;
+                    last.lines.push((speaker.clone(), text.clone()));
+                    last.description = format!(
+                        "Two-shot: {} speak at once",
+                        crate::text::join_names(&names)
+                    );
+                    continue;
+                }
+                // Tableau: one take holds several lines of the exchange.
+                if !off
+                    && params.lines_per_shot > 1
+                    && let Some(last) = drafts.last_mut()
+                    && let DraftRole::Dialogue { exchange, .. } = last.role
+                    && Some(exchange) == pos.map(|(e, _, _)| e)
+                    && (last.lines.len() as u32) < params.lines_per_shot
+                {
+                    let mut names: Vec<String> = last.cast.iter().map(|f| f.name.clone()).collect();
+                    add_unique(&mut names, speaker);
+                    last.cast = stage.group(&names);
+                    last.span = last.span.cover(*span);
+                    last.weight += weight;
+                    last.lines.push((speaker.clone(), text.clone()));
+                    continue;
+                }
+                let (exchange, k, n) = pos.unwrap_or((usize::MAX, 0, 1));
+                let role = DraftRole::Dialogue { exchange };
+                let line = format!("{speaker}: \"{}\"", excerpt(text, EXCERPT_CHARS));
+                if off {
+                    let listeners: Vec<String> =
+                        on_stage.iter().filter(|n| *n != speaker).cloned().collect();
+                    let (size, setup) = match listeners.as_slice() {
+                        [] => (ShotSize::Wide, SetupKey::Master),
+                        [one] => (params.widest_coverage, SetupKey::Favouring(one.clone())),
+                        _ => (ShotSize::Full, SetupKey::Master),
+                    };
+                    let ext = extensions.first().map_or("O.S.", String::as_str);
+                    let description = if listeners.is_empty() {
+                        format!(
+                            "{speaker} ({ext}) over the scene: \"{}\"",
+                            excerpt(text, EXCERPT_CHARS)
+                        )
+                    } else {
+                        format!(
+                            "{} listening; {speaker} ({ext}): \"{}\"",
+                            crate::text::join_names(&listeners),
+                            excerpt(text, EXCERPT_CHARS)
+                        )
+                    };
+                    drafts.push(Draft {
+                        role: DraftRole::Reaction,
+                        size: params.clamp_size(size),
+                        angle: base_angle,
+                        movement: params.base_movement,
+                        lens_mm: None,
+                        cast: stage.group(&listeners),
+                        lines: vec![(speaker.clone(), text.clone())],
+                        subject: None,
+                        span: *span,
+                        weight,
+                        description,
+                        setup,
+                    });
+                    continue;
+                }
+                let partner = listener(beats, &ex_of, i, speaker, &on_stage);
+                if k == 0 && params.two_shot_first && partner.is_some() {
+                    let mut names = participants(beats, &ex_of, exchange);
+                    if let Some(p) = &partner {
+                        add_unique(&mut names, p);
+                    }
+                    let size = if names.len() > MAX_TWO_SHOT {
+                        ShotSize::Wide.max(params.widest_coverage.min(ShotSize::Full))
+                    } else {
+                        params.widest_coverage
+                    };
+                    drafts.push(Draft {
+                        role,
+                        size: params.clamp_size(size),
+                        angle: base_angle,
+                        movement: params.base_movement,
+                        lens_mm: None,
+                        cast: stage.group(&names),
+                        lines: vec![(speaker.clone(), text.clone())],
+                        subject: None,
+                        span: *span,
+                        weight,
+                        description: format!(
+                            "{}: {} — {line}",
+                            if names.len() > MAX_TWO_SHOT {
+                                "Group shot"
+                            } else {
+                                "Two-shot"
+                            },
+                            crate::text::join_names(&names)
+                        ),
+                        setup: SetupKey::Master,
+                    });
+                    continue;
+                }
+                // Coverage: closer as the exchange builds, and on heated lines.
+                let widest = size_rank(params.widest_coverage);
+                let closest = size_rank(params.clamp_size(params.closest)).max(widest);
+                let steps = closest - widest;
+                let progress = k as f64 / n.max(1) as f64;
+                let step = ((progress * (steps + 1) as f64) as usize
+                    + usize::from(intensity(text, parentheticals)))
+                .min(steps);
+                let size = params.clamp_size(size_at(widest + step));
+                let ots = params.over_the_shoulder
+                    && progress < 0.5
+                    && size <= ShotSize::MediumCloseUp
+                    && partner.is_some();
+                let (cast, angle, description) = match (&partner, ots) {
+                    (Some(p), true) => (
+                        stage.over_the_shoulder(speaker, p),
+                        if pov_scene {
+                            CameraAngle::Pov
+                        } else {
+                            CameraAngle::OverTheShoulder
+                        },
+                        format!("Over {p}'s shoulder on {line}"),
+                    ),
+                    _ => (vec![stage.single(speaker)], base_angle, line),
+                };
+                let push = params.base_movement == CameraMovement::Static
+                    && params.push_in_words.is_some_and(|w| words >= u64::from(w));
+                let (movement, setup) = if push {
+                    (CameraMovement::DollyIn, SetupKey::Move(i))
+                } else {
+                    (params.base_movement, SetupKey::Favouring(speaker.clone()))
+                };
+                drafts.push(Draft {
+                    role,
+                    size,
+                    angle,
+                    movement,
+                    lens_mm: None,
+                    cast,
+                    lines: vec![(speaker.clone(), text.clone())],
+                    subject: None,
+                    span: *span,
+                    weight,
+                    description,
+                    setup,
+                });
+            }
+            Beat::Transition { .. } => {}
+        }
+    }
+
+    if drafts.is_empty() {
+        let size = if scene.int_ext == IntExt::Ext {
+            ShotSize::ExtremeWide
+        } else {
+            ShotSize::Wide
+        };
+        drafts.push(Draft {
+            role: DraftRole::Action,
+            size: params.clamp_size(size),
+            angle: base_angle,
+            movement: params.base_movement,
+            lens_mm: None,
+            cast: stage.group(&scene.characters),
+            lines: Vec::new(),
+            subject: None,
+            span: scene.span,
+            weight: 1,
+            description: format!("Wide: {}", scene.heading),
+            setup: SetupKey::Master,
+        });
+    }
+    drafts
+}

@@ -1,0 +1,248 @@
+//! Shot grammar read from the script's words: camera movement from the
+//! action's verbs, angles from cues, off-screen speech, and how heated a line
+//! is.
+//!
+//! Matching is on whole words, ASCII case-insensitively, with no allocation
+//! per word beyond a small reused buffer: this runs on every paragraph of a
+//! feature film and must stay in the microseconds.
+
+use alkemy_core::CameraAngle;
+
+use crate::text::words;
+
+/// What the action asks of the camera.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MoveCue {
+    /// Someone walks, crosses, drives: track alongside.
+    Track,
+    /// Someone runs, fights, flees: handheld.
+    Handheld,
+    /// Something is revealed, rises, looms: crane up.
+    Reveal,
+    /// Someone approaches, leans in, realises: dolly in.
+    PushIn,
+    /// Someone backs away, retreats: dolly out.
+    PullOut,
+    /// Someone looks up (tilt up).
+    TiltUp,
+    /// Someone looks or falls down (tilt down).
+    TiltDown,
+    /// Someone turns or glances: pan.
+    Pan,
+}
+
+impl MoveCue {
+    /// Which cue wins when a paragraph has several: the most physical.
+    fn priority(self) -> u8 {
+        match self {
+            MoveCue::Handheld => 7,
+            MoveCue::Track => 6,
+            MoveCue::Reveal => 5,
+            MoveCue::PushIn => 4,
+            MoveCue::PullOut => 3,
+            MoveCue::TiltUp => 2,
+            MoveCue::TiltDown => 2,
+            MoveCue::Pan => 1,
+        }
+    }
+}
+
+fn single_word_cue(w: &str) -> Option<MoveCue> {
+    Some(match w {
+        "walk" | "walks" | "walking" | "walked" | "stroll" | "strolls" | "strolling" | "stride"
+        | "strides" | "striding" | "cross" | "crosses" | "crossing" | "pace" | "paces"
+        | "pacing" | "wander" | "wanders" | "wandering" | "march" | "marches" | "marching"
+        | "drive" | "drives" | "driving" | "ride" | "rides" | "riding" | "follow" | "follows"
+        | "following" | "heads" | "limps" | "limping" | "trudges" | "saunters" | "swims"
+        | "swimming" => MoveCue::Track,
+        "run" | "runs" | "running" | "ran" | "race" | "races" | "racing" | "sprint" | "sprints"
+        | "sprinting" | "chase" | "chases" | "chasing" | "flee" | "flees" | "fleeing"
+        | "scramble" | "scrambles" | "fight" | "fights" | "fighting" | "struggle" | "struggles"
+        | "struggling" | "tackle" | "tackles" | "dash" | "dashes" | "bolts" | "rush" | "rushes"
+        | "rushing" | "lunge" | "lunges" | "punch" | "punches" | "brawl" | "wrestle"
+        | "wrestles" | "stumbles" | "staggers" | "grabs" | "shoves" => MoveCue::Handheld,
+        "reveal" | "reveals" | "revealing" | "revealed" | "rises" | "rising" | "looms"
+        | "looming" | "towers" | "towering" | "soars" | "soaring" | "emerges" | "emerging"
+        | "unveils" => MoveCue::Reveal,
+        "approach" | "approaches" | "approaching" | "leans" | "realizes" | "realises"
+        | "stares" | "staring" | "notices" | "creeps" | "closes" => MoveCue::PushIn,
+        "retreat" | "retreats" | "retreating" | "recedes" | "receding" | "withdraws" => {
+            MoveCue::PullOut
+        }
+        "turns" | "turning" | "spins" | "glances" | "whirls" | "swivels" => MoveCue::Pan,
+        "falls" | "collapses" | "drops" | "sinks" | "kneels" => MoveCue::TiltDown,
+        "climbs" | "ascends" => MoveCue::TiltUp,
+        _ => return None,
+    })
+}
+
+fn two_word_cue(a: &str, b: &str) -> Option<MoveCue> {
+    Some(match (a, b) {
+        ("backs", "away") | ("steps", "back") | ("pulls", "away") | ("backs", "off") => {
+            MoveCue::PullOut
+        }
+        ("looks", "up") | ("glances", "up") | ("gazes", "up") => MoveCue::TiltUp,
+        ("looks", "down") | ("glances", "down") => MoveCue::TiltDown,
+        ("moves", "closer") | ("steps", "closer") | ("leans", "in") | ("moves", "in") => {
+            MoveCue::PushIn
+        }
+        _ => return None,
+    })
+}
+
+/// Lower-cases an ASCII word into `buf` (non-ASCII words stay as they are).
+fn lower<'a>(word: &str, buf: &'a mut String) -> &'a str {
+    buf.clear();
+    buf.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+    buf.as_str()
+}
+
+/// The strongest movement cue in an action paragraph, if any.
+pub fn movement_cue(text: &str) -> Option<MoveCue> {
+    let mut best: Option<MoveCue> = None;
+    let mut prev = String::new();
+    let mut cur = String::new();
+    for w in words(text) {
+        lower(w, &mut cur);
+        let found = two_word_cue(&prev, &cur).or_else(|| single_word_cue(&cur));
+        if let Some(c) = found
+            && best.is_none_or(|b| c.priority() > b.priority())
+        {
+            best = Some(c);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    best
+}
+
+/// An angle the action or heading asks for, if any.
+pub fn angle_cue(text: &str) -> Option<CameraAngle> {
+    let mut prev = String::new();
+    let mut cur = String::new();
+    for w in words(text) {
+        lower(w, &mut cur);
+        let found = match (prev.as_str(), cur.as_str()) {
+            (_, "pov") => Some(CameraAngle::Pov),
+            (_, "overhead" | "aerial") | ("from", "above") | ("bird's", "eye") => {
+                Some(CameraAngle::Overhead)
+            }
+            ("looks", "up") | ("gazes", "up") | (_, "towers" | "towering" | "looms") => {
+                Some(CameraAngle::Low)
+            }
+            ("looks", "down") | ("peers", "down") | ("stares", "down") => Some(CameraAngle::High),
+            (_, "dizzy" | "drunk" | "woozy" | "disoriented" | "reeling") => {
+                Some(CameraAngle::Dutch)
+            }
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    None
+}
+
+/// Whether a cue's extensions put the speaker off screen (`V.O.`, `O.S.`,
+/// `O.C.`, and their unpunctuated spellings).
+pub fn is_off_screen(extensions: &[String]) -> bool {
+    extensions.iter().any(|e| {
+        let compact: String = e
+            .chars()
+            .filter(|c| c.is_ascii_alphabetic())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        matches!(
+            compact.as_str(),
+            "VO" | "OS" | "OC" | "OFF" | "OFFSCREEN" | "VOICEOVER" | "PRELAP"
+        )
+    })
+}
+
+/// How heated a line is: 0 calm, 1 raised (exclamations, shouting or
+/// whispering parentheticals: both bring the camera closer).
+pub fn intensity(text: &str, parentheticals: &[String]) -> u8 {
+    let exclaims = text.contains('!');
+    let heated = parentheticals.iter().any(|p| {
+        let mut buf = String::new();
+        words(p).any(|w| {
+            matches!(
+                lower(w, &mut buf),
+                "shouting"
+                    | "shouts"
+                    | "yelling"
+                    | "yells"
+                    | "screaming"
+                    | "screams"
+                    | "angry"
+                    | "furious"
+                    | "whispering"
+                    | "whispers"
+                    | "quietly"
+                    | "tearful"
+                    | "crying"
+                    | "sobbing"
+            )
+        })
+    });
+    u8::from(exclaims || heated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verbs_pick_movement() {
+        assert_eq!(
+            movement_cue("Edward walks down the road."),
+            Some(MoveCue::Track)
+        );
+        assert_eq!(
+            movement_cue("He RUNS for the door."),
+            Some(MoveCue::Handheld)
+        );
+        assert_eq!(
+            movement_cue("The fog lifts, revealing a town."),
+            Some(MoveCue::Reveal)
+        );
+        assert_eq!(
+            movement_cue("She backs away from the cage."),
+            Some(MoveCue::PullOut)
+        );
+        assert_eq!(movement_cue("Steel sits."), None);
+        // The most physical cue wins.
+        assert_eq!(
+            movement_cue("He walks, then runs."),
+            Some(MoveCue::Handheld)
+        );
+    }
+
+    #[test]
+    fn angles_from_cues() {
+        assert_eq!(angle_cue("SNIPER SCOPE POV"), Some(CameraAngle::Pov));
+        assert_eq!(
+            angle_cue("Karl towers over the crowd."),
+            Some(CameraAngle::Low)
+        );
+        assert_eq!(angle_cue("Seen from above."), Some(CameraAngle::Overhead));
+        assert_eq!(angle_cue("He smiles."), None);
+    }
+
+    #[test]
+    fn off_screen_extensions() {
+        let e = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(is_off_screen(&e(&["V.O."])));
+        assert!(is_off_screen(&e(&["CONT'D", "O.S."])));
+        assert!(is_off_screen(&e(&["OC"])));
+        assert!(!is_off_screen(&e(&["CONT'D"])));
+        assert!(!is_off_screen(&[]));
+    }
+
+    #[test]
+    fn heated_lines() {
+        assert_eq!(intensity("Get out!", &[]), 1);
+        assert_eq!(intensity("Get out.", &["(whispering)".into()]), 1);
+        assert_eq!(intensity("Get out.", &["(beat)".into()]), 0);
+    }
+}

@@ -1,0 +1,238 @@
+//! The rule-based director of photography: [`plan`] turns a [`Breakdown`]
+//! into a [`ShotList`].
+//!
+//! Each scene is covered independently ([`coverage`]) into draft shots, then
+//! finished here: shot numbers ([`numbering`]), setups ([`setups`]), lenses
+//! by size, and durations that share the scene's estimated screen time
+//! exactly ([`timing`]). The result is a pure function of the breakdown and
+//! the options: the same script gives byte-identical output.
+
+pub mod blocking;
+mod coverage;
+pub mod grammar;
+pub mod numbering;
+mod options;
+pub mod setups;
+mod style;
+pub mod timing;
+
+use std::collections::{HashMap, HashSet};
+
+use alkemy_core::{
+    Breakdown, CameraAngle, CameraMovement, ElementSuggestion, Figure, Scene, Shot, ShotList,
+    ShotSize, Span,
+};
+
+pub use options::{PlanOptions, SceneOverride};
+pub use style::{LensTable, StyleParams, StylePreset, UnknownStyle};
+
+use blocking::Stage;
+use numbering::Numberer;
+use setups::SetupKey;
+
+/// What a draft shot is for (decides how later rules may merge into it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DraftRole {
+    /// Opens a scene on the place.
+    Establishing,
+    /// Covers an action paragraph.
+    Action,
+    /// An insert on a prop.
+    Insert,
+    /// A title card (centred text).
+    Title,
+    /// Covers on-screen dialogue of one exchange.
+    Dialogue {
+        /// The exchange within the scene.
+        exchange: usize,
+    },
+    /// Listeners while someone speaks off screen.
+    Reaction,
+    /// Proposed by a model and accepted.
+    Proposed,
+}
+
+impl DraftRole {
+    /// Whether the draft holds on-screen dialogue.
+    pub(crate) fn is_dialogue(self) -> bool {
+        matches!(self, DraftRole::Dialogue { .. })
+    }
+}
+
+/// A shot before numbering, setups and timing.
+#[derive(Debug, Clone)]
+pub(crate) struct Draft {
+    pub role: DraftRole,
+    pub size: ShotSize,
+    pub angle: CameraAngle,
+    pub movement: CameraMovement,
+    /// A chosen lens; `None` takes the style's lens for the size.
+    pub lens_mm: Option<u16>,
+    pub cast: Vec<Figure>,
+    /// `(speaker, text)` of the lines spoken during the shot.
+    pub lines: Vec<(String, String)>,
+    pub subject: Option<String>,
+    pub span: Span,
+    /// Relative length, in milliseconds before scaling to the scene.
+    pub weight: u64,
+    pub description: String,
+    pub setup: SetupKey,
+}
+
+impl Draft {
+    fn dialogue(&self) -> Option<String> {
+        match self.lines.as_slice() {
+            [] => None,
+            [(_, text)] => Some(text.clone()),
+            many => Some(
+                many.iter()
+                    .map(|(s, t)| format!("{s}: {t}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+        }
+    }
+}
+
+/// Plans every scene of a breakdown with the rules alone (the offline
+/// default). Deterministic; never fails; every scene gets at least one shot.
+pub fn plan(breakdown: &Breakdown, options: &PlanOptions) -> ShotList {
+    let planner = Planner::new(breakdown);
+    let mut finisher = Finisher::default();
+    let mut shots = Vec::with_capacity(breakdown.scenes.len() * 8);
+    for (index, scene) in breakdown.scenes.iter().enumerate() {
+        let params = options.params_for(&scene.number);
+        let drafts = planner.cover(breakdown, index, &params);
+        finisher.finish(scene, index, drafts, &params, &mut shots);
+    }
+    ShotList {
+        style: options.style.name().to_owned(),
+        shots,
+    }
+}
+
+/// Per-breakdown lookups the rules need, built once.
+pub(crate) struct Planner<'a> {
+    elements: HashMap<&'a str, Vec<&'a ElementSuggestion>>,
+}
+
+impl<'a> Planner<'a> {
+    pub(crate) fn new(breakdown: &'a Breakdown) -> Self {
+        let mut elements: HashMap<&str, Vec<&ElementSuggestion>> = HashMap::new();
+        for e in &breakdown.elements {
+            elements.entry(e.scene.as_str()).or_default().push(e);
+        }
+        Self { elements }
+    }
+
+    /// The rules' drafts for scene `index`.
+    pub(crate) fn cover(
+        &self,
+        breakdown: &'a Breakdown,
+        index: usize,
+        params: &StyleParams,
+    ) -> Vec<Draft> {
+        let scene = &breakdown.scenes[index];
+        let stage = Stage::of_scene(scene);
+        let elements = self
+            .elements
+            .get(scene.number.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        coverage::cover(&coverage::SceneInput {
+            scene,
+            prev: index.checked_sub(1).map(|p| &breakdown.scenes[p]),
+            params,
+            elements,
+            stage: &stage,
+        })
+    }
+}
+
+/// Turns drafts into numbered, timed shots with unique numbers and ids.
+#[derive(Debug, Default)]
+pub(crate) struct Finisher {
+    numbers: Numberer,
+    ids: HashSet<String>,
+}
+
+fn id_part(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+impl Finisher {
+    pub(crate) fn finish(
+        &mut self,
+        scene: &Scene,
+        index: usize,
+        drafts: Vec<Draft>,
+        params: &StyleParams,
+        out: &mut Vec<Shot>,
+    ) {
+        let weights: Vec<u64> = drafts.iter().map(|d| d.weight).collect();
+        let durations = timing::distribute(
+            timing::scene_ms(scene.duration_s),
+            &weights,
+            params.min_shot_ms,
+        );
+        let keys: Vec<SetupKey> = drafts.iter().map(|d| d.setup.clone()).collect();
+        let setups = setups::number(&keys);
+        let numbers = self.numbers.scene(&scene.number, drafts.len());
+        let scene_part = id_part(&scene.number);
+        for (((draft, duration_ms), setup), number) in
+            drafts.into_iter().zip(durations).zip(setups).zip(numbers)
+        {
+            let base = format!("sc{scene_part}-{}", id_part(&number));
+            let mut id = base.clone();
+            let mut n = 2;
+            while !self.ids.insert(id.clone()) {
+                id = format!("{base}-{n}");
+                n += 1;
+            }
+            let dialogue = draft.dialogue();
+            out.push(Shot {
+                id,
+                scene_index: u32::try_from(index).unwrap_or(u32::MAX),
+                scene_number: scene.number.clone(),
+                number,
+                size: draft.size,
+                angle: draft.angle,
+                movement: draft.movement,
+                lens_mm: draft
+                    .lens_mm
+                    .unwrap_or_else(|| params.lenses.for_size(draft.size)),
+                duration_ms,
+                cast: draft.cast,
+                speaker: draft.lines.first().map(|(s, _)| s.clone()),
+                dialogue,
+                subject: draft.subject,
+                location: scene.location.clone(),
+                int_ext: scene.int_ext,
+                time_of_day: scene.time_of_day,
+                light: scene.light,
+                span: draft.span,
+                description: draft.description,
+                setup,
+                prompt: None,
+            });
+        }
+    }
+}
+
+/// The shots of a list in shooting order: scene by scene, setup by setup
+/// (script order within a setup), so the camera moves as little as possible.
+pub fn shooting_order(list: &ShotList) -> Vec<&Shot> {
+    let mut v: Vec<(usize, &Shot)> = list.shots.iter().enumerate().collect();
+    v.sort_by_key(|(i, s)| (s.scene_index, s.setup, *i));
+    v.into_iter().map(|(_, s)| s).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,104 @@
+//! Industry shot numbers.
+//!
+//! Convention (US feature practice): the first shot of scene `12` is `12`,
+//! the following ones `12A`, `12B`, … `12Z`, skipping `I` and `O` (they read
+//! as 1 and 0); after `Z` the letters double (`12AA`, `12BB`, …), then
+//! triple. A scene whose number already ends in a letter (`12A`, an added
+//! scene) separates the shot letters with a hyphen: `12A`, `12A-A`, `12A-B`,
+//! so its shots can never be mistaken for scene 12's. Whatever the script's
+//! numbering (duplicates included), numbers are unique within a shot list:
+//! a number already taken is skipped.
+
+use std::collections::HashSet;
+
+/// The shot letters, without `I` and `O`.
+const LETTERS: &[u8; 24] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/// The suffix of the `k`-th shot of a scene (0-based): `""`, `A`, `B`, …,
+/// `Z`, `AA`, `BB`, …
+pub fn suffix(k: usize) -> String {
+    if k == 0 {
+        return String::new();
+    }
+    let letter = char::from(LETTERS[(k - 1) % LETTERS.len()]);
+    let times = (k - 1) / LETTERS.len() + 1;
+    std::iter::repeat_n(letter, times).collect()
+}
+
+/// The `k`-th candidate shot number of a scene.
+pub fn candidate(scene_number: &str, k: usize) -> String {
+    let base = if scene_number.is_empty() {
+        "0"
+    } else {
+        scene_number
+    };
+    if k == 0 {
+        return base.to_owned();
+    }
+    let sep = if base.ends_with(|c: char| c.is_ascii_digit()) {
+        ""
+    } else {
+        "-"
+    };
+    format!("{base}{sep}{}", suffix(k))
+}
+
+/// Hands out unique shot numbers across a shot list.
+#[derive(Debug, Default)]
+pub struct Numberer {
+    used: HashSet<String>,
+}
+
+impl Numberer {
+    /// `count` unique numbers for a scene, in order.
+    pub fn scene(&mut self, scene_number: &str, count: usize) -> Vec<String> {
+        let mut out = Vec::with_capacity(count);
+        let mut k = 0;
+        while out.len() < count {
+            let n = candidate(scene_number, k);
+            k += 1;
+            if self.used.insert(n.clone()) {
+                out.push(n);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters_skip_i_and_o_then_double() {
+        let s: Vec<String> = (0..27).map(suffix).collect();
+        assert_eq!(&s[..4], ["", "A", "B", "C"]);
+        assert_eq!(s[8], "H");
+        assert_eq!(s[9], "J");
+        assert!(!s.iter().any(|x| x.contains('I') || x.contains('O')));
+        assert_eq!(s[24], "Z");
+        assert_eq!(s[25], "AA");
+        assert_eq!(s[26], "BB");
+        assert_eq!(suffix(49), "AAA");
+    }
+
+    #[test]
+    fn lettered_scenes_use_a_hyphen() {
+        assert_eq!(candidate("12", 0), "12");
+        assert_eq!(candidate("12", 2), "12B");
+        assert_eq!(candidate("12A", 0), "12A");
+        assert_eq!(candidate("12A", 1), "12A-A");
+        assert_eq!(candidate("A12", 1), "A12A");
+    }
+
+    #[test]
+    fn numbers_stay_unique_across_clashing_scene_numbers() {
+        let mut n = Numberer::default();
+        let a = n.scene("12", 3); // 12, 12A, 12B
+        let b = n.scene("12A", 2); // 12A is taken by scene 12's second shot
+        let c = n.scene("12", 2); // a duplicated scene number
+        assert_eq!(a, ["12", "12A", "12B"]);
+        assert_eq!(b, ["12A-A", "12A-B"]);
+        assert_eq!(c, ["12C", "12D"]);
+    }
+}

@@ -1,0 +1,252 @@
+//! Shot design by a language model, validated and merged with the rules.
+//!
+//! [`plan_with_model`] plans with the rules first, then asks the model for
+//! shots a few scenes at a time through a JSON schema ([`schema`]). Every
+//! proposed shot is checked against its scene ([`validate`]): unknown sizes,
+//! angles or movements, cast not in the scene, speakers without a line in the
+//! shot, spans outside the scene and inserts without a subject reject the
+//! shot; unknown cast, odd lenses and impossible durations are repaired with
+//! a note. Accepted shots replace the rule shots of the beats they cover
+//! ([`merge`]); any beat they leave uncovered keeps its rule coverage. Then
+//! numbering, setups, blocking and timing are redone by the rules, so the
+//! shot list keeps every invariant the rules guarantee whatever the model
+//! says.
+
+mod merge;
+pub mod schema;
+mod validate;
+
+use alkemy_core::{
+    Breakdown, ErrorClass, Money, ProviderError, Shot, ShotList, TextModel, TextRequest, TokenUsage,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::plan::blocking::Stage;
+use crate::plan::{Finisher, PlanOptions, Planner, plan};
+
+/// How to ask the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProposalOptions {
+    /// Scenes per request (at least 1).
+    pub scenes_per_request: usize,
+    /// Most shots accepted for one scene; more are rejected.
+    pub max_shots_per_scene: usize,
+    /// Output token ceiling per request.
+    pub max_output_tokens: u32,
+    /// Sampling temperature.
+    pub temperature: Option<f32>,
+}
+
+impl Default for ProposalOptions {
+    fn default() -> Self {
+        Self {
+            scenes_per_request: 8,
+            max_shots_per_scene: 60,
+            max_output_tokens: 8192,
+            temperature: Some(0.4),
+        }
+    }
+}
+
+/// A proposal the rules did not accept, for a person to read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// The scene number, when known.
+    pub scene: Option<String>,
+    /// The shot's position in the model's list for that scene, when known.
+    pub shot: Option<usize>,
+    /// Why.
+    pub reason: String,
+}
+
+/// What the model contributed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ProposalReport {
+    /// `provider:model` that answered.
+    pub model: String,
+    /// Requests sent.
+    pub requests: u32,
+    /// Requests whose answer was used at least in part.
+    pub answered: u32,
+    /// Proposed shots accepted.
+    pub accepted: u32,
+    /// Scene numbers whose plan includes model shots.
+    pub scenes: Vec<String>,
+    /// Shots or answers rejected, and why.
+    pub rejected: Vec<Rejection>,
+    /// Repairs made to accepted shots.
+    pub repaired: Vec<Rejection>,
+    /// Tokens used.
+    pub usage: TokenUsage,
+    /// What it cost.
+    pub cost: Money,
+}
+
+/// A plan made with a model's help.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposed {
+    /// The merged shot list.
+    pub list: ShotList,
+    /// What the model contributed and what was turned down.
+    pub report: ProposalReport,
+}
+
+/// A failure that must stop planning: the user has to act (wrong key,
+/// budget spent, cancelled). Transient failures fall back to the rules.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("shot proposals: {0}")]
+pub struct ProposeError(#[from] pub ProviderError);
+
+/// Plans with the rules and the model's proposals merged.
+pub async fn plan_with_model(
+    breakdown: &Breakdown,
+    options: &PlanOptions,
+    model: &dyn TextModel,
+    ask: &ProposalOptions,
+) -> Result<Proposed, ProposeError> {
+    let rules = plan(breakdown, options);
+    let mut report = ProposalReport {
+        model: model.id().to_owned(),
+        ..ProposalReport::default()
+    };
+    // Answers by scene index: the raw shots the model proposed.
+    let mut answers: Vec<Option<Vec<Value>>> = vec![None; breakdown.scenes.len()];
+    let chunk = ask.scenes_per_request.max(1);
+    let indices: Vec<usize> = (0..breakdown.scenes.len()).collect();
+    for group in indices.chunks(chunk) {
+        let mut prompt = String::from(
+            "Plan the shots of these scenes. Lines are numbered as in the source.\n\n",
+        );
+        for &i in group {
+            let scene = &breakdown.scenes[i];
+            let shots: Vec<Shot> = rules.scene(i as u32).cloned().collect();
+            schema::describe_scene(&mut prompt, scene, &shots);
+        }
+        let request = TextRequest {
+            system: schema::SYSTEM.to_owned(),
+            prompt,
+            schema_name: "shot_plan".to_owned(),
+            schema: schema::schema(),
+            temperature: ask.temperature,
+            max_output_tokens: ask.max_output_tokens,
+        };
+        report.requests += 1;
+        let response = match model.generate(&request).await {
+            Ok(r) => r,
+            Err(e) if e.class() == ErrorClass::Fatal => return Err(ProposeError(e)),
+            Err(e) => {
+                report.rejected.push(Rejection {
+                    scene: None,
+                    shot: None,
+                    reason: format!("request failed, rules kept: {e}"),
+                });
+                continue;
+            }
+        };
+        report.usage.input += response.usage.input;
+        report.usage.output += response.usage.output;
+        report.cost += response.cost;
+        let Some(scenes) = response.json.get("scenes").and_then(Value::as_array) else {
+            report.rejected.push(Rejection {
+                scene: None,
+                shot: None,
+                reason: "answer has no \"scenes\" array; rules kept".to_owned(),
+            });
+            continue;
+        };
+        let mut used = false;
+        for raw in scenes {
+            let parsed: Result<schema::RawScene, _> = serde_json::from_value(raw.clone());
+            let Ok(parsed) = parsed else {
+                report.rejected.push(Rejection {
+                    scene: None,
+                    shot: None,
+                    reason: "a scene entry is not {scene, shots}".to_owned(),
+                });
+                continue;
+            };
+            let number = match &parsed.scene {
+                Value::String(s) => s.trim().to_owned(),
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            let Some(&i) = group
+                .iter()
+                .find(|&&i| breakdown.scenes[i].number == number)
+            else {
+                report.rejected.push(Rejection {
+                    scene: Some(number),
+                    shot: None,
+                    reason: "not a scene of this request".to_owned(),
+                });
+                continue;
+            };
+            if answers[i].is_some() {
+                report.rejected.push(Rejection {
+                    scene: Some(number),
+                    shot: None,
+                    reason: "scene answered twice; first answer kept".to_owned(),
+                });
+                continue;
+            }
+            answers[i] = Some(parsed.shots);
+            used = true;
+        }
+        report.answered += u32::from(used);
+    }
+
+    let planner = Planner::new(breakdown);
+    let mut finisher = Finisher::default();
+    let mut shots = Vec::with_capacity(rules.shots.len());
+    for (i, scene) in breakdown.scenes.iter().enumerate() {
+        let params = options.params_for(&scene.number);
+        let rule_drafts = planner.cover(breakdown, i, &params);
+        let mut accepted = Vec::new();
+        if let Some(raw_shots) = &answers[i] {
+            let stage = Stage::of_scene(scene);
+            for (k, raw) in raw_shots.iter().enumerate() {
+                let reject = |reason: String| Rejection {
+                    scene: Some(scene.number.clone()),
+                    shot: Some(k),
+                    reason,
+                };
+                if k >= ask.max_shots_per_scene {
+                    report.rejected.push(reject(format!(
+                        "more than {} shots",
+                        ask.max_shots_per_scene
+                    )));
+                    continue;
+                }
+                match validate::check(breakdown, scene, &stage, raw) {
+                    Ok(checked) => {
+                        for note in checked.notes {
+                            report.repaired.push(reject(note));
+                        }
+                        accepted.push(checked.draft);
+                    }
+                    Err(reason) => report.rejected.push(reject(reason)),
+                }
+            }
+        }
+        let drafts = if accepted.is_empty() {
+            rule_drafts
+        } else {
+            report.accepted += accepted.len() as u32;
+            report.scenes.push(scene.number.clone());
+            merge::merge(scene, rule_drafts, accepted)
+        };
+        finisher.finish(scene, i, drafts, &params, &mut shots);
+    }
+    Ok(Proposed {
+        list: ShotList {
+            style: options.style.name().to_owned(),
+            shots,
+        },
+        report,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,295 @@
+//! Model proposals with a canned in-test `TextModel`: valid, partly invalid
+//! and garbage answers, and provider failures.
+
+use std::sync::Mutex;
+
+use alkemy_core::{Beat, CameraMovement, ProviderErrorKind, ShotSize, TextResponse};
+use async_trait::async_trait;
+use serde_json::json;
+
+use super::*;
+use crate::testkit::Script;
+
+/// Answers each request with the next canned answer and records requests.
+struct Canned {
+    answers: Mutex<Vec<Result<Value, ProviderError>>>,
+    seen: Mutex<Vec<TextRequest>>,
+}
+
+impl Canned {
+    fn new(answers: Vec<Result<Value, ProviderError>>) -> Self {
+        Self {
+            answers: Mutex::new(answers),
+            seen: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+#[async_trait]
+impl TextModel for Canned {
+    fn id(&self) -> &str {
+        "test:canned"
+    }
+
+    fn quote(&self, _request: &TextRequest) -> Money {
+        Money::ZERO
+    }
+
+    async fn generate(&self, request: &TextRequest) -> Result<TextResponse, ProviderError> {
+        self.seen.lock().unwrap().push(request.clone());
+        let next = {
+            let mut a = self.answers.lock().unwrap();
+            if a.is_empty() {
+                Ok(json!({"scenes": []}))
+            } else {
+                a.remove(0)
+            }
+        };
+        next.map(|json| TextResponse {
+            json,
+            usage: TokenUsage {
+                input: 100,
+                output: 50,
+            },
+            model: "test:canned".into(),
+            cost: Money::ZERO,
+        })
+    }
+}
+
+fn breakdown() -> Breakdown {
+    Script::new()
+        .scene("1", "EXT. PATIO - DAY")
+        .duration(20.0)
+        .action("BRICK sits with a BEER.", &["BRICK"])
+        .prop("BEER")
+        .says("STEEL", "Beer's ready.")
+        .says("BRICK", "Are they cold?")
+        .says("STEEL", "Ice cold.")
+        .scene("2", "INT. TRAILER - NIGHT")
+        .duration(10.0)
+        .says("JACK", "They're retired.")
+        .says("DAN", "Then let's retire them.")
+        .build()
+}
+
+/// `(first_line, last_line)` of beat `i` of scene `s`.
+fn lines(b: &Breakdown, s: usize, i: usize) -> (u32, u32) {
+    let span = b.scenes[s].beats[i].span();
+    (span.start_line, span.end_line)
+}
+
+fn shot(size: &str, cast: &[&str], speaker: &str, (a, z): (u32, u32), desc: &str) -> Value {
+    json!({
+        "size": size, "angle": "eye_level", "movement": "dolly_in", "lens_mm": 50,
+        "cast": cast, "speaker": speaker, "subject": "",
+        "first_line": a, "last_line": z, "duration_s": 4.0, "description": desc
+    })
+}
+
+fn ask() -> ProposalOptions {
+    ProposalOptions {
+        scenes_per_request: 1,
+        ..ProposalOptions::default()
+    }
+}
+
+/// Every on-screen line is covered by a shot holding its speaker.
+fn assert_lines_covered(b: &Breakdown, list: &ShotList) {
+    for (si, scene) in b.scenes.iter().enumerate() {
+        for beat in &scene.beats {
+            if let Beat::Dialogue { speaker, span, .. } = beat {
+                assert!(
+                    list.scene(si as u32)
+                        .any(|s| s.span.start_line <= span.start_line
+                            && span.end_line <= s.span.end_line
+                            && s.cast.iter().any(|f| &f.name == speaker)),
+                    "line at {span:?} by {speaker} uncovered"
+                );
+            }
+        }
+    }
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+#[test]
+fn valid_proposals_replace_rule_shots_and_keep_invariants() {
+    let b = breakdown();
+    let answer = json!({"scenes": [{"scene": "1", "shots": [
+        shot("WS", &["BRICK"], "", lines(&b, 0, 0), "Brick alone with his beer"),
+        shot("MS", &["STEEL", "BRICK"], "STEEL", lines(&b, 0, 1), "Steel arrives"),
+        shot("CU", &["BRICK"], "BRICK", lines(&b, 0, 2), "Brick, suspicious"),
+        shot("CU", &["STEEL"], "STEEL", lines(&b, 0, 3), "Steel grins"),
+    ]}]});
+    let model = Canned::new(vec![Ok(answer)]);
+    let out = block_on(plan_with_model(&b, &PlanOptions::default(), &model, &ask())).unwrap();
+    assert_eq!(out.report.accepted, 4);
+    assert_eq!(out.report.scenes, ["1"]);
+    assert!(out.report.rejected.is_empty(), "{:?}", out.report.rejected);
+    let s1: Vec<&Shot> = out.list.scene(0).collect();
+    let descs: Vec<&str> = s1.iter().map(|s| s.description.as_str()).collect();
+    // The model opened on a wide, so the rules' establishing shot is dropped.
+    assert_eq!(
+        descs,
+        [
+            "Brick alone with his beer",
+            "Steel arrives",
+            "Brick, suspicious",
+            "Steel grins"
+        ]
+    );
+    assert_eq!(s1[0].movement, CameraMovement::DollyIn);
+    assert_eq!(s1[2].lens_mm, 50);
+    // Scene 2 was not answered: it keeps its rules plan.
+    let rules = plan(&b, &PlanOptions::default());
+    let r2: Vec<&str> = rules.scene(1).map(|s| s.description.as_str()).collect();
+    let o2: Vec<&str> = out.list.scene(1).map(|s| s.description.as_str()).collect();
+    assert_eq!(r2, o2);
+    // Invariants the rules guarantee still hold.
+    for (i, scene) in b.scenes.iter().enumerate() {
+        let sum: u64 = out
+            .list
+            .scene(i as u32)
+            .map(|s| u64::from(s.duration_ms))
+            .sum();
+        assert_eq!(sum, (scene.duration_s * 1000.0) as u64);
+    }
+    let numbers: std::collections::HashSet<&str> =
+        out.list.shots.iter().map(|s| s.number.as_str()).collect();
+    assert_eq!(numbers.len(), out.list.shots.len());
+    assert_lines_covered(&b, &out.list);
+    // Blocking comes from the rules' stage: BRICK (first on stage) on the left.
+    let two = s1[1];
+    let x = |n: &str| two.cast.iter().find(|f| f.name == n).unwrap().x;
+    assert!(x("BRICK") < x("STEEL"));
+    // The request carried the schema and the numbered scene.
+    let seen = model.seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].schema, schema::schema());
+    assert!(
+        seen[0].prompt.contains("STEEL: Beer's ready."),
+        "{}",
+        seen[0].prompt
+    );
+    assert_eq!(out.report.usage.input, 200);
+}
+
+#[test]
+fn invalid_proposals_are_rejected_with_reasons_and_repaired_when_safe() {
+    let b = breakdown();
+    let (_, scene_end) = (b.scenes[0].span.start_line, b.scenes[0].span.end_line);
+    let mut bad_lens = shot(
+        "MCU",
+        &["BRICK", "SANDRA"],
+        "BRICK",
+        lines(&b, 0, 2),
+        "Brick asks",
+    );
+    bad_lens["lens_mm"] = json!(5000);
+    bad_lens["duration_s"] = json!(-3);
+    let answer = json!({"scenes": [{"scene": "1", "shots": [
+        shot("GIANT", &["BRICK"], "", lines(&b, 0, 0), "unknown size"),
+        shot("MS", &["STEEL"], "STEEL", (scene_end + 5, scene_end + 9), "outside the scene"),
+        shot("INSERT", &[], "", lines(&b, 0, 0), "insert of nothing"),
+        shot("MS", &["KARL"], "KARL", lines(&b, 0, 1), "a stranger speaks"),
+        shot("MS", &["BRICK"], "STEEL", lines(&b, 0, 2), "wrong speaker for the line"),
+        {"size": "CU"},
+        bad_lens,
+    ]}]});
+    let model = Canned::new(vec![Ok(answer)]);
+    let out = block_on(plan_with_model(&b, &PlanOptions::default(), &model, &ask())).unwrap();
+    let reasons: Vec<&str> = out
+        .report
+        .rejected
+        .iter()
+        .map(|r| r.reason.as_str())
+        .collect();
+    assert_eq!(out.report.rejected.len(), 6, "{reasons:#?}");
+    assert!(reasons[0].contains("unknown size"));
+    assert!(reasons[1].contains("outside the scene"));
+    assert!(reasons[2].contains("needs a subject"));
+    assert!(reasons[3].contains("not in the scene"));
+    assert!(reasons[4].contains("no line"));
+    assert!(reasons[5].contains("unknown angle"));
+    assert_eq!(out.report.rejected[4].shot, Some(4));
+    // The repaired shot: stranger dropped, lens and duration replaced.
+    assert_eq!(out.report.accepted, 1);
+    let repaired: Vec<&str> = out
+        .report
+        .repaired
+        .iter()
+        .map(|r| r.reason.as_str())
+        .collect();
+    assert_eq!(repaired.len(), 3, "{repaired:?}");
+    let kept = out
+        .list
+        .shots
+        .iter()
+        .find(|s| s.description == "Brick asks")
+        .unwrap();
+    assert_eq!(kept.cast.len(), 1);
+    assert_eq!(
+        kept.lens_mm,
+        StylePreset::Classic
+            .params()
+            .lenses
+            .for_size(ShotSize::MediumCloseUp)
+    );
+    // Lines the model failed to cover keep the rules' coverage.
+    assert_lines_covered(&b, &out.list);
+    assert!(
+        out.list
+            .shots
+            .iter()
+            .any(|s| s.description.starts_with("Establishing"))
+    );
+}
+
+use crate::plan::StylePreset;
+
+#[test]
+fn garbage_answers_leave_the_rules_plan() {
+    let b = breakdown();
+    let model = Canned::new(vec![
+        Ok(json!("I'm sorry, I can't do shots")),
+        Ok(json!({"scenes": [42, {"scene": "99", "shots": []}]})),
+    ]);
+    let out = block_on(plan_with_model(&b, &PlanOptions::default(), &model, &ask())).unwrap();
+    assert_eq!(out.list, plan(&b, &PlanOptions::default()));
+    assert_eq!(out.report.accepted, 0);
+    assert_eq!(out.report.rejected.len(), 3, "{:?}", out.report.rejected);
+    assert_eq!(out.report.answered, 0);
+}
+
+#[test]
+fn transient_failures_fall_back_and_fatal_ones_stop() {
+    let b = breakdown();
+    let transient = Canned::new(vec![Err(ProviderError::new(
+        "test:canned",
+        ProviderErrorKind::Timeout,
+        "no answer",
+    ))]);
+    let out = block_on(plan_with_model(
+        &b,
+        &PlanOptions::default(),
+        &transient,
+        &ask(),
+    ))
+    .unwrap();
+    assert_eq!(out.list, plan(&b, &PlanOptions::default()));
+    assert!(out.report.rejected[0].reason.contains("rules kept"));
+
+    let fatal = Canned::new(vec![Err(ProviderError::new(
+        "test:canned",
+        ProviderErrorKind::Unauthorized,
+        "bad key",
+    ))]);
+    let err = block_on(plan_with_model(&b, &PlanOptions::default(), &fatal, &ask())).unwrap_err();
+    assert!(err.to_string().contains("bad key"), "{err}");
+}

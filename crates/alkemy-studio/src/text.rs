@@ -1,0 +1,140 @@
+//! Small text helpers shared by the planner and the prompt composer: word
+//! iteration, excerpts cut at word boundaries, and name casing.
+
+/// The words of `text`: runs of non-whitespace with surrounding punctuation
+/// trimmed (inner apostrophes and hyphens kept). Empty results are skipped.
+pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+}
+
+/// Number of words in `text`.
+pub(crate) fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+/// `text` on one line, whitespace collapsed, at most `max_chars` characters,
+/// cut only between words; an ellipsis marks a cut. The first sentence is
+/// preferred when it fits.
+pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(max_chars.min(text.len()) + 3);
+    let mut chars = 0usize;
+    let mut cut = false;
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        let needed = if out.is_empty() { n } else { n + 1 };
+        if chars + needed > max_chars {
+            cut = true;
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+        chars += needed;
+        // Stop after a sentence once there is enough to read.
+        if chars >= 24 && ends_sentence(word) {
+            cut = false;
+            break;
+        }
+    }
+    if cut {
+        out.push('…');
+    }
+    out
+}
+
+fn ends_sentence(word: &str) -> bool {
+    let w = word.trim_end_matches(['"', '\'', '”', '’', ')']);
+    (w.ends_with('.') || w.ends_with('!') || w.ends_with('?')) && !is_abbreviation(w)
+}
+
+fn is_abbreviation(word: &str) -> bool {
+    matches!(
+        word,
+        "Mr." | "Mrs." | "Ms." | "Dr." | "St." | "Jr." | "Sr." | "vs." | "Lt." | "Sgt." | "Capt."
+    )
+}
+
+/// A canonical upper-case name in title case for prose: `DR. BENNETT` →
+/// `Dr. Bennett`, `MCCLANE` → `Mcclane`.
+pub(crate) fn title_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut start = true;
+    for c in name.chars() {
+        if c.is_alphabetic() {
+            if start {
+                out.extend(c.to_uppercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+            start = false;
+        } else {
+            out.push(c);
+            // Letters after an apostrophe continue the word (`Brick's`).
+            start = c != '\'' && c != '’';
+        }
+    }
+    out
+}
+
+/// Joins names as prose: `A`, `A and B`, `A, B and C`.
+pub(crate) fn join_names<S: AsRef<str>>(names: &[S]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.as_ref().to_owned(),
+        [init @ .., last] => {
+            let mut out = String::new();
+            for (i, n) in init.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(n.as_ref());
+            }
+            out.push_str(" and ");
+            out.push_str(last.as_ref());
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_trim_punctuation() {
+        let w: Vec<_> = words("He walks -- slowly, \"then\" RUNS!").collect();
+        assert_eq!(w, ["He", "walks", "slowly", "then", "RUNS"]);
+    }
+
+    #[test]
+    fn excerpt_cuts_between_words_and_prefers_a_sentence() {
+        assert_eq!(
+            excerpt("A gorgeous day.  The sun is shining.  But more.", 80),
+            "A gorgeous day. The sun is shining."
+        );
+        let e = excerpt("alpha beta gamma delta epsilon", 16);
+        assert_eq!(e, "alpha beta gamma…");
+        assert_eq!(
+            excerpt("Dr. Bennett comes in and sits down slowly.", 80).len(),
+            42
+        );
+    }
+
+    #[test]
+    fn title_case_handles_initials_and_possessives() {
+        assert_eq!(title_case("DR. BENNETT"), "Dr. Bennett");
+        assert_eq!(title_case("BRICK'S PATIO"), "Brick's Patio");
+        assert_eq!(title_case("AMOS CALLOWAY"), "Amos Calloway");
+    }
+
+    #[test]
+    fn joins_names_as_prose() {
+        assert_eq!(join_names::<&str>(&[]), "");
+        assert_eq!(join_names(&["A"]), "A");
+        assert_eq!(join_names(&["A", "B"]), "A and B");
+        assert_eq!(join_names(&["A", "B", "C"]), "A, B and C");
+    }
+}
