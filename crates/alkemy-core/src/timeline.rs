@@ -33,6 +33,23 @@ pub struct Clip {
     pub frames: u64,
 }
 
+impl Clip {
+    /// The source out point (exclusive): `source_in + frames`.
+    pub fn source_out(&self) -> u64 {
+        self.source_in.saturating_add(self.frames)
+    }
+
+    /// Media frames available before the in point (the head handle).
+    pub fn head_handle(&self) -> u64 {
+        self.source_in.min(self.media_frames)
+    }
+
+    /// Media frames available after the out point (the tail handle).
+    pub fn tail_handle(&self) -> u64 {
+        self.media_frames.saturating_sub(self.source_out())
+    }
+}
+
 /// An item on a track, in order; the record position is the sum of what precedes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -50,6 +67,15 @@ pub enum TrackItem {
         /// Length in frames.
         frames: u64,
     },
+}
+
+/// How a dissolve of `frames` splits around its cut: `(before, after)`.
+///
+/// The part before the cut shows the incoming clip's head handle, the part
+/// after it the outgoing clip's tail handle; an odd frame goes after the cut.
+pub fn dissolve_split(frames: u64) -> (u64, u64) {
+    let before = frames / 2;
+    (before, frames - before)
 }
 
 impl TrackItem {
@@ -78,6 +104,15 @@ impl Track {
     /// Length in frames.
     pub fn frames(&self) -> u64 {
         self.items.iter().map(TrackItem::frames).sum()
+    }
+
+    /// Every item with its record start frame (relative to the track start).
+    pub fn placed(&self) -> impl Iterator<Item = (u64, &TrackItem)> {
+        self.items.iter().scan(0_u64, |record, item| {
+            let start = *record;
+            *record = record.saturating_add(item.frames());
+            Some((start, item))
+        })
     }
 
     /// The clips in order.
@@ -129,5 +164,57 @@ impl Timeline {
             return 0.0;
         }
         self.frames() as f64 / f64::from(self.fps)
+    }
+
+    /// The first video track, if any.
+    pub fn video(&self) -> Option<&Track> {
+        self.tracks.iter().find(|t| t.kind == TrackKind::Video)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clip(name: &str, frames: u64) -> TrackItem {
+        TrackItem::Clip(Clip {
+            name: name.to_owned(),
+            shot_id: None,
+            media: format!("{name}.mp4"),
+            media_frames: frames + 10,
+            source_in: 4,
+            frames,
+        })
+    }
+
+    #[test]
+    fn placed_items_start_where_the_previous_ones_end() {
+        let track = Track {
+            name: "V1".to_owned(),
+            kind: TrackKind::Video,
+            items: vec![
+                clip("a", 24),
+                TrackItem::Dissolve { frames: 8 },
+                clip("b", 12),
+                TrackItem::Gap { frames: 5 },
+                clip("c", 3),
+            ],
+        };
+        let starts: Vec<u64> = track.placed().map(|(start, _)| start).collect();
+        assert_eq!(starts, vec![0, 24, 24, 36, 41]);
+        assert_eq!(track.frames(), 44);
+    }
+
+    #[test]
+    fn handles_and_split() {
+        let TrackItem::Clip(c) = clip("a", 20) else {
+            unreachable!()
+        };
+        assert_eq!(
+            (c.head_handle(), c.source_out(), c.tail_handle()),
+            (4, 24, 6)
+        );
+        assert_eq!(dissolve_split(12), (6, 6));
+        assert_eq!(dissolve_split(7), (3, 4));
     }
 }

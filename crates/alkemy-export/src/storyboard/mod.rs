@@ -1,0 +1,153 @@
+//! Storyboards for people: every shot's panel with its metadata, grouped by
+//! scene, as a self-contained HTML page ([`html`]) and a printable PDF with
+//! grid layouts ([`pdf`]).
+//!
+//! Both read the same [`Storyboard`]: the shots in order with each panel's
+//! image bytes (PNG; JPEG too for HTML). The captions (scene/shot, size ·
+//! angle · movement · lens, duration, description, dialogue) come from
+//! [`caption`] so both formats say exactly the same thing.
+
+use alkemy_core::Shot;
+
+use crate::scene::scene_heading;
+
+pub mod html;
+pub mod pdf;
+
+/// One panel: a shot and its image.
+#[derive(Debug, Clone, Copy)]
+pub struct Panel<'a> {
+    /// The shot.
+    pub shot: &'a Shot,
+    /// The panel image (PNG, or JPEG for HTML), if one was made.
+    pub image: Option<&'a [u8]>,
+}
+
+/// A storyboard: the production's title and its panels in script order.
+#[derive(Debug, Clone)]
+pub struct Storyboard<'a> {
+    /// The production title.
+    pub title: &'a str,
+    /// Panels in script order.
+    pub panels: Vec<Panel<'a>>,
+}
+
+/// A run of consecutive panels in one scene.
+pub(crate) struct SceneGroup<'s, 'a> {
+    /// The scene's heading line (`Scene 12 · INT. HOUSE - NIGHT`).
+    pub heading: String,
+    /// Its number as written.
+    pub number: &'a str,
+    /// The panels.
+    pub panels: &'s [Panel<'a>],
+}
+
+impl<'a> Storyboard<'a> {
+    /// Groups the panels into runs of the same scene.
+    pub(crate) fn scenes(&self) -> Vec<SceneGroup<'_, 'a>> {
+        let mut groups = Vec::new();
+        let mut start = 0;
+        for i in 1..=self.panels.len() {
+            let end_of_run = i == self.panels.len()
+                || self.panels[i].shot.scene_index != self.panels[start].shot.scene_index;
+            if end_of_run {
+                let first = self.panels[start].shot;
+                groups.push(SceneGroup {
+                    heading: format!("Scene {} · {}", first.scene_number, scene_heading(first)),
+                    number: &first.scene_number,
+                    panels: &self.panels[start..i],
+                });
+                start = i;
+            }
+        }
+        groups
+    }
+
+    /// Total planned running time in milliseconds.
+    pub(crate) fn duration_ms(&self) -> u64 {
+        self.panels
+            .iter()
+            .map(|p| u64::from(p.shot.duration_ms))
+            .sum()
+    }
+}
+
+/// The caption lines shared by the HTML and PDF storyboards.
+pub(crate) struct Caption {
+    /// `12A`.
+    pub number: String,
+    /// `MCU · eye level · static · 50 mm`.
+    pub camera: String,
+    /// `3.5 s`.
+    pub duration: String,
+    /// The shot description.
+    pub description: String,
+    /// `STEEL: It's over.` when someone speaks.
+    pub dialogue: Option<String>,
+}
+
+/// Builds a shot's caption.
+pub(crate) fn caption(shot: &Shot) -> Caption {
+    let dialogue = shot
+        .dialogue
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+        .map(|line| match &shot.speaker {
+            Some(speaker) if !speaker.trim().is_empty() => format!("{speaker}: {line}"),
+            _ => line.to_owned(),
+        });
+    Caption {
+        number: shot.number.clone(),
+        camera: format!(
+            "{} · {} · {} · {} mm",
+            shot.size.abbrev(),
+            shot.angle.name(),
+            shot.movement.name(),
+            shot.lens_mm
+        ),
+        duration: format_duration(shot.duration_ms),
+        description: shot.description.clone(),
+        dialogue,
+    }
+}
+
+/// `3.5 s`, `12 s`, `1:05.5`.
+pub(crate) fn format_duration(ms: u32) -> String {
+    let tenths = (ms + 50) / 100;
+    let (s, t) = (tenths / 10, tenths % 10);
+    let frac = if t == 0 {
+        String::new()
+    } else {
+        format!(".{t}")
+    };
+    if s >= 60 {
+        format!("{}:{:02}{frac}", s / 60, s % 60)
+    } else {
+        format!("{s}{frac} s")
+    }
+}
+
+/// `1 h 52 min`, `3 min 20 s`.
+pub(crate) fn format_running_time(ms: u64) -> String {
+    let s = (ms + 500) / 1000;
+    match (s / 3600, (s / 60) % 60, s % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_a_shot_list() {
+        assert_eq!(format_duration(3_500), "3.5 s");
+        assert_eq!(format_duration(12_000), "12 s");
+        assert_eq!(format_duration(65_500), "1:05.5");
+        assert_eq!(format_duration(40), "0 s");
+        assert_eq!(format_running_time(6_725_000), "1 h 52 min");
+        assert_eq!(format_running_time(200_000), "3 min 20 s");
+    }
+}
