@@ -259,6 +259,10 @@ pub struct Breakdown {
     pub title: Option<String>,
     /// Scenes in script order.
     pub scenes: Vec<Scene>,
+    /// Content before the first scene heading (a cold open such as
+    /// `FADE IN:` and action over black), not counted as a scene.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prologue: Vec<Beat>,
     /// Characters, most dialogue first.
     pub characters: Vec<Character>,
     /// Locations in order of first appearance.

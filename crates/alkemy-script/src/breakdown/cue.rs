@@ -1,0 +1,121 @@
+//! Character cues: the canonical name of the person speaking and the
+//! extensions written after it.
+//!
+//! `EDWARD (V.O.)(CONT’D)` → `EDWARD` with `["V.O.", "CONT'D"]`; a forced
+//! `@McCLANE` → `MCCLANE`. Whether `EDWARD'S VOICE` is Edward is decided by
+//! the breakdown, which knows every cue in the script.
+
+/// A cue taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cue {
+    /// The name: upper case, single spaces, extensions removed.
+    pub name: String,
+    /// Extensions in order, upper case, straight apostrophes.
+    pub extensions: Vec<String>,
+}
+
+/// Takes a cue apart.
+pub fn parse(text: &str) -> Cue {
+    let t = text.trim();
+    let t = t.strip_prefix('@').unwrap_or(t);
+    let t = t.strip_suffix('^').unwrap_or(t).trim();
+    let mut name = String::with_capacity(t.len());
+    let mut extensions = Vec::new();
+    let mut rest = t;
+    while let Some(open) = rest.find('(') {
+        push_words(&mut name, &rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find(')') {
+            Some(close) => {
+                let ext = normalise_extension(&after[..close]);
+                if !ext.is_empty() {
+                    extensions.push(ext);
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                let ext = normalise_extension(after);
+                if !ext.is_empty() {
+                    extensions.push(ext);
+                }
+                rest = "";
+            }
+        }
+    }
+    push_words(&mut name, rest);
+    // `BOB CONT'D` without parentheses.
+    for suffix in [" CONT'D", " CONT’D", " CONTD"] {
+        if let Some(stripped) = name.strip_suffix(suffix) {
+            name.truncate(stripped.len());
+            extensions.push("CONT'D".into());
+        }
+    }
+    Cue { name, extensions }
+}
+
+/// Appends the words of `s` in upper case, single-spaced.
+fn push_words(out: &mut String, s: &str) {
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if word.is_ascii() {
+            for b in word.bytes() {
+                out.push(char::from(b.to_ascii_uppercase()));
+            }
+        } else {
+            for c in word.chars() {
+                out.extend(c.to_uppercase());
+            }
+        }
+    }
+}
+
+fn normalise_extension(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_words(&mut out, s);
+    let out = out.replace(['’', '‘'], "'");
+    match out.as_str() {
+        "CONT" | "CONT." | "CONTD" | "CONT’D" | "CONTINUED" | "CONT'" => "CONT'D".into(),
+        _ => out,
+    }
+}
+
+/// The owner of a `NAME'S VOICE` cue: `NAME`.
+pub fn voice_owner(name: &str) -> Option<&str> {
+    for suffix in ["'S VOICE", "’S VOICE"] {
+        if let Some(owner) = name.strip_suffix(suffix) {
+            let owner = owner.trim_end();
+            if !owner.is_empty() {
+                return Some(owner);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cues_are_taken_apart() {
+        let c = parse("EDWARD (V.O.)(CONT’D)");
+        assert_eq!(c.name, "EDWARD");
+        assert_eq!(c.extensions, ["V.O.", "CONT'D"]);
+        assert_eq!(parse("@McCLANE").name, "MCCLANE");
+        assert_eq!(parse("STEEL ^").name, "STEEL");
+        let c = parse("  DR.  BENNETT (cont.) ");
+        assert_eq!(c.name, "DR. BENNETT");
+        assert_eq!(c.extensions, ["CONT'D"]);
+        assert_eq!(parse("BOB CONT'D").extensions, ["CONT'D"]);
+        assert_eq!(parse("ГОЛОС (З.К.)").name, "ГОЛОС");
+    }
+
+    #[test]
+    fn voice_owner_is_found() {
+        assert_eq!(voice_owner("EDWARD’S VOICE"), Some("EDWARD"));
+        assert_eq!(voice_owner("A MAN'S VOICE"), Some("A MAN"));
+        assert_eq!(voice_owner("VOICE"), None);
+    }
+}

@@ -1,0 +1,228 @@
+//! Names written in capitals in action: which known characters a paragraph
+//! mentions, which capitalised phrases introduce someone new
+//! (`WILL BLOOM, AGE 3`), and which are other capitalised things (sounds,
+//! props) for element suggestions.
+//!
+//! One pass over the words; each run of capitalised words is matched against
+//! the known names longest-first, trying at most [`MAX_NAME_WORDS`] words per
+//! start, so the cost stays linear in the text.
+
+use std::collections::HashMap;
+
+/// The longest name, in words, that is looked up.
+const MAX_NAME_WORDS: usize = 4;
+
+/// What a paragraph mentions.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Mentions {
+    /// Known characters (indices into the name table), in order, each once.
+    pub known: Vec<usize>,
+    /// Capitalised phrases that introduce someone (`NAME, 40s`), with the
+    /// known character whose name they start with, if any.
+    pub introductions: Vec<(String, Option<usize>)>,
+    /// Other capitalised phrases.
+    pub other: Vec<String>,
+}
+
+/// A word of the text with its trailing punctuation noted.
+struct Word<'a> {
+    /// The word without surrounding punctuation.
+    core: &'a str,
+    /// It ended with `,` `;` `:` `!` `?` or `)`: a name does not continue past it.
+    stops: bool,
+    /// It ended with a comma.
+    comma: bool,
+    /// Capitals only (at least one upper-case letter, no lower-case).
+    caps: bool,
+}
+
+fn word(raw: &str) -> Word<'_> {
+    let stops = raw.ends_with([',', ';', ':', '!', '?', ')', '"', '”']);
+    let comma = raw.ends_with(',');
+    let core = raw.trim_matches(|c: char| {
+        matches!(
+            c,
+            ',' | ';'
+                | ':'
+                | '!'
+                | '?'
+                | '('
+                | ')'
+                | '"'
+                | '“'
+                | '”'
+                | '‘'
+                | '\''
+                | '*'
+                | '_'
+                | '['
+                | ']'
+        )
+    });
+    let core = core.strip_suffix("...").unwrap_or(core);
+    let caps = if core.is_ascii() {
+        core.bytes().any(|b| b.is_ascii_uppercase())
+            && !core.bytes().any(|b| b.is_ascii_lowercase())
+    } else {
+        core.chars().any(char::is_uppercase) && !core.chars().any(char::is_lowercase)
+    };
+    Word {
+        core,
+        stops,
+        comma,
+        caps,
+    }
+}
+
+/// Strips a possessive and a final full stop: `EDWARD'S` → `EDWARD`.
+fn base(s: &str) -> &str {
+    let s = s
+        .strip_suffix("'S")
+        .or_else(|| s.strip_suffix("’S"))
+        .unwrap_or(s);
+    s.strip_suffix('.').unwrap_or(s)
+}
+
+/// Does the word after a comma describe an age (`40`, `40s`, `AGE`, `mid-30s`)?
+fn is_age(next: &str) -> bool {
+    let n = next.trim_start_matches('(');
+    n.starts_with(|c: char| c.is_ascii_digit())
+        || ["AGE", "age", "late", "early", "mid", "LATE", "EARLY", "MID"]
+            .iter()
+            .any(|p| n.starts_with(p))
+}
+
+/// Finds mentions in `text`. `names` maps upper-case names (canonical and
+/// aliases) to a character index.
+pub fn scan(text: &str, names: &HashMap<String, usize>, buf: &mut String) -> Mentions {
+    let mut out = Mentions::default();
+    if !text.bytes().any(|b| b.is_ascii_uppercase()) && text.is_ascii() {
+        return out;
+    }
+    let raw: Vec<&str> = text.split_whitespace().collect();
+    let words: Vec<Word<'_>> = raw.iter().map(|w| word(w)).collect();
+    let mut i = 0;
+    while i < words.len() {
+        if !words[i].caps || words[i].core.is_empty() {
+            i += 1;
+            continue;
+        }
+        // The run of capitalised words starting here.
+        let mut end = i;
+        while end < words.len() && words[end].caps && !words[end].core.is_empty() {
+            end += 1;
+            if words[end - 1].stops {
+                break;
+            }
+        }
+        // A lone capital word of one letter (`A`, `I`) starts nothing alone.
+        let run_is_intro = words[end - 1].comma && raw.get(end).is_some_and(|n| is_age(n));
+        let mut j = i;
+        let mut first_known: Option<usize> = None;
+        let mut matched_all = true;
+        while j < end {
+            let mut found = None;
+            let longest = (end - j).min(MAX_NAME_WORDS);
+            for len in (1..=longest).rev() {
+                buf.clear();
+                for (k, w) in words[j..j + len].iter().enumerate() {
+                    if k > 0 {
+                        buf.push(' ');
+                    }
+                    buf.push_str(w.core);
+                }
+                let key = base(buf);
+                if let Some(&idx) = names.get(key) {
+                    found = Some((idx, len));
+                    break;
+                }
+            }
+            match found {
+                Some((idx, len)) => {
+                    if first_known.is_none() && j == i {
+                        first_known = Some(idx);
+                    }
+                    if !out.known.contains(&idx) {
+                        out.known.push(idx);
+                    }
+                    j += len;
+                }
+                None => {
+                    matched_all = false;
+                    j += 1;
+                }
+            }
+        }
+        if !matched_all {
+            let phrase = join(&words[i..end]);
+            if run_is_intro && phrase.chars().filter(|c| c.is_alphabetic()).count() >= 2 {
+                out.introductions.push((phrase, first_known));
+            } else if first_known.is_none() {
+                out.other.push(phrase);
+            }
+        }
+        // Skip the age after an introduction (`, AGE 3`).
+        i = if run_is_intro { end + 1 } else { end };
+    }
+    out
+}
+
+fn join(words: &[Word<'_>]) -> String {
+    let mut s = String::new();
+    for w in words {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(w.core);
+    }
+    let trimmed = s.trim_end_matches('.').len();
+    s.truncate(trimmed);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> HashMap<String, usize> {
+        [
+            ("EDWARD", 0),
+            ("WILL", 1),
+            ("DR. BENNETT", 2),
+            ("A VOICE", 3),
+        ]
+        .into_iter()
+        .map(|(n, i)| (n.to_owned(), i))
+        .collect()
+    }
+
+    #[test]
+    fn known_names_are_found_longest_first() {
+        let mut buf = String::new();
+        let m = scan(
+            "DR. BENNETT checks on EDWARD. EDWARD'S hand twitches. Will watches.",
+            &names(),
+            &mut buf,
+        );
+        assert_eq!(m.known, [2, 0]);
+    }
+
+    #[test]
+    fn introductions_and_other_capitals() {
+        let mut buf = String::new();
+        let m = scan(
+            "WILL BLOOM, AGE 3, listens. KARL THE GIANT, 20s, roars. A LOUD BANG.",
+            &names(),
+            &mut buf,
+        );
+        assert_eq!(m.known, [1]);
+        assert_eq!(
+            m.introductions,
+            [
+                ("WILL BLOOM".to_owned(), Some(1)),
+                ("KARL THE GIANT".to_owned(), None)
+            ]
+        );
+        assert_eq!(m.other, ["A LOUD BANG"]);
+    }
+}

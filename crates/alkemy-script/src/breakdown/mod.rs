@@ -1,0 +1,602 @@
+//! [`Screenplay`] to [`Breakdown`]: scenes with their beats, characters,
+//! locations, element suggestions, pages, eighths and screen time.
+//!
+//! Two passes over the elements. The first reads every cue so that the
+//! character table is complete before any action is read (a character named
+//! in action before they speak is still recognised, and `EDWARD'S VOICE`
+//! merges into `EDWARD` only when Edward speaks somewhere). The second builds
+//! the scenes. Pagination ([`pages`]) runs over the same elements and gives
+//! start pages and eighths.
+
+pub mod cue;
+pub mod heading;
+pub mod mentions;
+pub mod pages;
+pub mod suggest;
+pub mod timing;
+
+use std::collections::{HashMap, HashSet};
+
+use alkemy_core::breakdown::SuggestionSource;
+use alkemy_core::{
+    Beat, Breakdown, Character, Element, ElementKind, ElementSuggestion, Light, Location, Scene,
+    Screenplay, Span, Stats, TimeOfDay,
+};
+
+pub use pages::PageModel;
+
+/// Breaks a screenplay down with the standard page model.
+pub fn breakdown(screenplay: &Screenplay) -> Breakdown {
+    breakdown_with(screenplay, PageModel::default())
+}
+
+/// Breaks a screenplay down with a given page model.
+pub fn breakdown_with(screenplay: &Screenplay, model: PageModel) -> Breakdown {
+    let mut b = Builder::new(&screenplay.elements);
+    b.read_cues();
+    b.build_scenes();
+    let layout = pages::layout(&screenplay.elements, model);
+    b.finish(screenplay, &layout, model)
+}
+
+/// A character while the breakdown is built.
+struct CharAcc {
+    name: String,
+    aliases: Vec<String>,
+    blocks: u32,
+    words: u32,
+    scenes: Vec<usize>,
+    introduction: Option<String>,
+    /// Order of first appearance (scene index; prologue = 0 with offset).
+    first_seen: usize,
+}
+
+/// A scene while the breakdown is built.
+struct SceneAcc {
+    number: String,
+    heading: String,
+    parsed: heading::Heading,
+    element: usize,
+    section: Option<String>,
+    synopsis: Option<String>,
+    beats: Vec<Beat>,
+    present: Vec<usize>,
+    speaking: Vec<usize>,
+    span: Span,
+    dialogue_s: f64,
+    action_s: f64,
+}
+
+struct Builder<'e> {
+    elements: &'e [Element],
+    chars: Vec<CharAcc>,
+    /// Upper-case names and aliases to character index.
+    names: HashMap<String, usize>,
+    /// Per element index of a cue: (character, extensions).
+    cues: HashMap<usize, (usize, Vec<String>)>,
+    scenes: Vec<SceneAcc>,
+    prologue: Vec<Beat>,
+    prologue_dialogue_s: f64,
+    prologue_action_s: f64,
+    suggestions: Vec<ElementSuggestion>,
+    seen_suggestions: HashSet<(usize, String)>,
+    dialogue_words: u32,
+    action_words: u32,
+    blocks: u32,
+    buf: String,
+}
+
+/// Words separated by whitespace.
+fn count_words(text: &str) -> u32 {
+    let mut n = 0u32;
+    let mut in_word = false;
+    for b in text.bytes() {
+        let space = b.is_ascii_whitespace();
+        if !space && !in_word {
+            n += 1;
+        }
+        in_word = !space;
+    }
+    n
+}
+
+fn push_unique(v: &mut Vec<usize>, x: usize) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+impl<'e> Builder<'e> {
+    fn new(elements: &'e [Element]) -> Self {
+        Self {
+            elements,
+            chars: Vec::new(),
+            names: HashMap::new(),
+            cues: HashMap::new(),
+            scenes: Vec::new(),
+            prologue: Vec::new(),
+            prologue_dialogue_s: 0.0,
+            prologue_action_s: 0.0,
+            suggestions: Vec::new(),
+            seen_suggestions: HashSet::new(),
+            dialogue_words: 0,
+            action_words: 0,
+            blocks: 0,
+            buf: String::new(),
+        }
+    }
+
+    fn add_char(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.names.get(name) {
+            return i;
+        }
+        let idx = self.chars.len();
+        self.chars.push(CharAcc {
+            name: name.to_owned(),
+            aliases: Vec::new(),
+            blocks: 0,
+            words: 0,
+            scenes: Vec::new(),
+            introduction: None,
+            first_seen: usize::MAX,
+        });
+        self.names.insert(name.to_owned(), idx);
+        idx
+    }
+
+    fn add_alias(&mut self, idx: usize, alias: &str) {
+        let c = &mut self.chars[idx];
+        if alias != c.name && !c.aliases.iter().any(|a| a == alias) {
+            c.aliases.push(alias.to_owned());
+        }
+        self.names.entry(alias.to_uppercase()).or_insert(idx);
+    }
+
+    /// First pass: every cue, canonical names, `'S VOICE` merged.
+    fn read_cues(&mut self) {
+        let mut parsed: Vec<(usize, cue::Cue, String)> = Vec::new();
+        for (i, e) in self.elements.iter().enumerate() {
+            if matches!(e.kind, ElementKind::Character { .. }) {
+                let c = cue::parse(&e.text);
+                if c.name.is_empty() {
+                    continue;
+                }
+                let written = written_name(&e.text);
+                parsed.push((i, c, written));
+            }
+        }
+        // Plain names first, so voices can find their owners.
+        for (_, c, _) in &parsed {
+            if cue::voice_owner(&c.name).is_none() {
+                self.add_char(&c.name);
+            }
+        }
+        for (i, c, written) in parsed {
+            let idx = match cue::voice_owner(&c.name) {
+                Some(owner) if self.names.contains_key(owner) => {
+                    let idx = self.names[owner];
+                    self.add_alias(idx, &c.name);
+                    idx
+                }
+                _ => self.add_char(&c.name),
+            };
+            if written != self.chars[idx].name {
+                self.add_alias(idx, &written);
+            }
+            self.cues.insert(i, (idx, c.extensions));
+        }
+    }
+
+    fn current_scene(&self) -> Option<usize> {
+        self.scenes.len().checked_sub(1)
+    }
+
+    fn push_beat(&mut self, beat: Beat, dialogue_s: f64, action_s: f64) {
+        match self.scenes.last_mut() {
+            Some(s) => {
+                s.span = s.span.cover(beat.span());
+                s.dialogue_s += dialogue_s;
+                s.action_s += action_s;
+                s.beats.push(beat);
+            }
+            None => {
+                self.prologue_dialogue_s += dialogue_s;
+                self.prologue_action_s += action_s;
+                self.prologue.push(beat);
+            }
+        }
+    }
+
+    fn mark_present(&mut self, idx: usize, speaking: bool) {
+        let order = self.current_scene().map_or(0, |s| s + 1);
+        let c = &mut self.chars[idx];
+        c.first_seen = c.first_seen.min(order);
+        if let Some(s) = self.scenes.last_mut() {
+            push_unique(&mut s.present, idx);
+            if speaking {
+                push_unique(&mut s.speaking, idx);
+            }
+            let scene = self.scenes.len() - 1;
+            push_unique(&mut self.chars[idx].scenes, scene);
+        }
+    }
+
+    /// Second pass: scenes and beats.
+    fn build_scenes(&mut self) {
+        let mut sections: Vec<(u8, String)> = Vec::new();
+        let mut used_numbers: HashSet<String> = HashSet::new();
+        let elements = self.elements;
+        let mut i = 0;
+        while i < elements.len() {
+            let e = &elements[i];
+            match &e.kind {
+                ElementKind::SceneHeading { number } => {
+                    let number =
+                        unique_number(number.as_deref(), self.scenes.len() + 1, &mut used_numbers);
+                    self.scenes.push(SceneAcc {
+                        number,
+                        heading: e.text.clone(),
+                        parsed: heading::parse(&e.text),
+                        element: i,
+                        section: sections.last().map(|(_, t)| t.clone()),
+                        synopsis: None,
+                        beats: Vec::new(),
+                        present: Vec::new(),
+                        speaking: Vec::new(),
+                        span: e.span,
+                        dialogue_s: 0.0,
+                        action_s: 0.0,
+                    });
+                }
+                ElementKind::Section { depth } => {
+                    while sections.last().is_some_and(|(d, _)| d >= depth) {
+                        sections.pop();
+                    }
+                    sections.push((*depth, e.text.clone()));
+                }
+                ElementKind::Synopsis => {
+                    if let Some(s) = self.scenes.last_mut()
+                        && s.beats.is_empty()
+                    {
+                        match &mut s.synopsis {
+                            Some(text) => {
+                                text.push(' ');
+                                text.push_str(&e.text);
+                            }
+                            None => s.synopsis = Some(e.text.clone()),
+                        }
+                        s.span = s.span.cover(e.span);
+                    }
+                }
+                ElementKind::Action { centered } => self.action(e, *centered),
+                ElementKind::Lyrics | ElementKind::Dialogue | ElementKind::Parenthetical => {
+                    // Outside a speech: sung or said by no one in particular.
+                    self.action(e, false);
+                }
+                ElementKind::Character { dual } => {
+                    i = self.speech(i, *dual);
+                    continue;
+                }
+                ElementKind::Transition => {
+                    self.push_beat(
+                        Beat::Transition {
+                            text: e.text.clone(),
+                            span: e.span,
+                        },
+                        0.0,
+                        0.0,
+                    );
+                }
+                ElementKind::Note => self.note(e),
+                ElementKind::PageBreak => {}
+            }
+            i += 1;
+        }
+    }
+
+    fn action(&mut self, e: &Element, centered: bool) {
+        let found = mentions::scan(&e.text, &self.names, &mut self.buf);
+        for (phrase, owner) in &found.introductions {
+            let idx = match owner {
+                Some(idx) => {
+                    self.add_alias(*idx, phrase);
+                    *idx
+                }
+                None => self.add_char(phrase),
+            };
+            self.introduce(idx, &e.text, phrase);
+            self.mark_present(idx, false);
+        }
+        let mut characters: Vec<String> = Vec::with_capacity(found.known.len());
+        for &idx in &found.known {
+            let name = self.chars[idx].name.clone();
+            self.introduce(idx, &e.text, &name);
+            self.mark_present(idx, false);
+            characters.push(name);
+        }
+        for (phrase, owner) in &found.introductions {
+            let name = match owner {
+                Some(idx) => self.chars[*idx].name.clone(),
+                None => phrase.clone(),
+            };
+            if !characters.contains(&name) {
+                characters.push(name);
+            }
+        }
+        if let Some(scene) = self.current_scene() {
+            for phrase in found.other {
+                if suggest::worth_suggesting(&phrase)
+                    && self.seen_suggestions.insert((scene, phrase.clone()))
+                {
+                    self.suggestions.push(ElementSuggestion {
+                        category: suggest::categorise(&phrase),
+                        name: phrase,
+                        scene: self.scenes[scene].number.clone(),
+                        source: SuggestionSource::Capitals,
+                        span: e.span,
+                    });
+                }
+            }
+        }
+        self.action_words += count_words(&e.text);
+        let secs = timing::action_seconds(&e.text);
+        self.push_beat(
+            Beat::Action {
+                text: e.text.clone(),
+                centered,
+                characters,
+                span: e.span,
+            },
+            0.0,
+            secs,
+        );
+    }
+
+    /// Records the line that introduces a character, the first time.
+    fn introduce(&mut self, idx: usize, text: &str, name: &str) {
+        if self.chars[idx].introduction.is_some() {
+            return;
+        }
+        let line = text
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or(text)
+            .trim();
+        self.chars[idx].introduction = Some(line.to_owned());
+    }
+
+    /// A speech starting at the cue `i`; returns the index after it.
+    fn speech(&mut self, i: usize, dual: bool) -> usize {
+        let elements = self.elements;
+        let mut j = i + 1;
+        let mut parentheticals = Vec::new();
+        let mut text = String::new();
+        let mut span = elements[i].span;
+        while j < elements.len() {
+            let e = &elements[j];
+            match e.kind {
+                ElementKind::Parenthetical => parentheticals.push(e.text.clone()),
+                ElementKind::Dialogue | ElementKind::Lyrics => {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(&e.text);
+                }
+                _ => break,
+            }
+            span = span.cover(e.span);
+            j += 1;
+        }
+        let Some((idx, extensions)) = self.cues.get(&i).cloned() else {
+            // A cue with no name (`@` alone): keep the words as action.
+            return j;
+        };
+        let words = count_words(&text);
+        self.chars[idx].blocks += 1;
+        self.chars[idx].words += words;
+        self.dialogue_words += words;
+        self.blocks += 1;
+        self.mark_present(idx, true);
+        let secs = timing::dialogue_seconds(&text);
+        let speaker = self.chars[idx].name.clone();
+        self.push_beat(
+            Beat::Dialogue {
+                speaker,
+                extensions,
+                parentheticals,
+                text,
+                dual,
+                span,
+            },
+            secs,
+            0.0,
+        );
+        j
+    }
+
+    fn note(&mut self, e: &Element) {
+        let Some(scene) = self.current_scene() else {
+            return;
+        };
+        let name: String = e.text.chars().take(120).collect();
+        if name.trim().is_empty() || !self.seen_suggestions.insert((scene, name.clone())) {
+            return;
+        }
+        self.suggestions.push(ElementSuggestion {
+            category: suggest::categorise(&name),
+            name,
+            scene: self.scenes[scene].number.clone(),
+            source: SuggestionSource::Note,
+            span: e.span,
+        });
+    }
+
+    fn finish(self, sp: &Screenplay, layout: &pages::Layout, model: PageModel) -> Breakdown {
+        let names_of = |ids: &[usize]| -> Vec<String> {
+            ids.iter().map(|&i| self.chars[i].name.clone()).collect()
+        };
+        let mut scenes = Vec::with_capacity(self.scenes.len());
+        let mut light = None;
+        let mut stats = Stats::default();
+        for (k, s) in self.scenes.iter().enumerate() {
+            let start = layout.starts[s.element];
+            let end = self
+                .scenes
+                .get(k + 1)
+                .map_or(layout.end, |n| layout.starts[n.element]);
+            let l = light_of(s.parsed.time, light);
+            light = Some(l);
+            let location = if s.parsed.path.is_empty() {
+                s.heading.to_uppercase()
+            } else {
+                s.parsed.path.join(" - ")
+            };
+            let duration_s = s.dialogue_s + s.action_s;
+            stats.dialogue_duration_s += s.dialogue_s;
+            stats.action_duration_s += s.action_s;
+            scenes.push(Scene {
+                number: s.number.clone(),
+                heading: s.heading.clone(),
+                int_ext: s.parsed.int_ext,
+                location,
+                location_path: s.parsed.path.clone(),
+                time_of_day: s.parsed.time,
+                light: l,
+                page: start.page,
+                eighths: pages::eighths(start, end, model.lines_per_page),
+                duration_s,
+                characters: names_of(&s.present),
+                speaking: names_of(&s.speaking),
+                synopsis: s.synopsis.clone(),
+                section: s.section.clone(),
+                span: s.span,
+                beats: s.beats.clone(),
+            });
+        }
+        stats.dialogue_duration_s += self.prologue_dialogue_s;
+        stats.action_duration_s += self.prologue_action_s;
+        stats.duration_s = stats.dialogue_duration_s + stats.action_duration_s;
+
+        let mut locations: Vec<Location> = Vec::new();
+        let mut loc_index: HashMap<String, usize> = HashMap::new();
+        for s in &scenes {
+            let li = *loc_index.entry(s.location.clone()).or_insert_with(|| {
+                locations.push(Location {
+                    name: s.location.clone(),
+                    int_ext: s.int_ext,
+                    scenes: Vec::new(),
+                    times_of_day: Vec::new(),
+                });
+                locations.len() - 1
+            });
+            let loc = &mut locations[li];
+            loc.scenes.push(s.number.clone());
+            if s.time_of_day != TimeOfDay::Unspecified && !loc.times_of_day.contains(&s.time_of_day)
+            {
+                loc.times_of_day.push(s.time_of_day);
+            }
+        }
+
+        let mut order: Vec<usize> = (0..self.chars.len())
+            .filter(|&i| self.chars[i].blocks > 0 || !self.chars[i].scenes.is_empty())
+            .collect();
+        order.sort_by(|&a, &b| {
+            let (ca, cb) = (&self.chars[a], &self.chars[b]);
+            cb.blocks
+                .cmp(&ca.blocks)
+                .then(cb.words.cmp(&ca.words))
+                .then(ca.first_seen.cmp(&cb.first_seen))
+                .then(a.cmp(&b))
+        });
+        let characters: Vec<Character> = order
+            .iter()
+            .map(|&i| {
+                let c = &self.chars[i];
+                let scene_numbers: Vec<String> = c
+                    .scenes
+                    .iter()
+                    .map(|&s| self.scenes[s].number.clone())
+                    .collect();
+                Character {
+                    name: c.name.clone(),
+                    aliases: c.aliases.clone(),
+                    dialogue_blocks: c.blocks,
+                    words: c.words,
+                    first_scene: scene_numbers.first().cloned(),
+                    scenes: scene_numbers,
+                    introduction: c.introduction.clone(),
+                }
+            })
+            .collect();
+
+        stats.pages = layout.pages();
+        stats.scenes = u32::try_from(scenes.len()).unwrap_or(u32::MAX);
+        stats.words = sp
+            .elements
+            .iter()
+            .filter(|e| {
+                !matches!(
+                    e.kind,
+                    ElementKind::Section { .. } | ElementKind::Synopsis | ElementKind::Note
+                )
+            })
+            .map(|e| count_words(&e.text))
+            .sum();
+        stats.dialogue_words = self.dialogue_words;
+        stats.action_words = self.action_words;
+        stats.dialogue_blocks = self.blocks;
+        stats.speaking_characters =
+            u32::try_from(characters.iter().filter(|c| c.dialogue_blocks > 0).count())
+                .unwrap_or(u32::MAX);
+
+        Breakdown {
+            title: sp.title_value("title").map(str::to_owned),
+            scenes,
+            prologue: self.prologue,
+            characters,
+            locations,
+            elements: self.suggestions,
+            stats,
+        }
+    }
+}
+
+/// The name as written in the cue, extensions and markers removed, case kept.
+fn written_name(text: &str) -> String {
+    let t = text.trim();
+    let t = t.strip_prefix('@').unwrap_or(t);
+    let t = t.strip_suffix('^').unwrap_or(t);
+    let t = match t.find('(') {
+        Some(p) => &t[..p],
+        None => t,
+    };
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The scene number as written, or the next in sequence, never repeated.
+fn unique_number(written: Option<&str>, sequential: usize, used: &mut HashSet<String>) -> String {
+    let base = written.map_or_else(|| sequential.to_string(), str::to_owned);
+    if used.insert(base.clone()) {
+        return base;
+    }
+    let mut n = 2;
+    loop {
+        let candidate = format!("{base}-{n}");
+        if used.insert(candidate.clone()) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+/// The light a scene is shot in; `CONTINUOUS` and unstated times follow the
+/// scene before.
+fn light_of(time: TimeOfDay, previous: Option<Light>) -> Light {
+    match time {
+        TimeOfDay::Dawn => Light::Dawn,
+        TimeOfDay::Morning | TimeOfDay::Day | TimeOfDay::Afternoon => Light::Day,
+        TimeOfDay::Dusk | TimeOfDay::Evening => Light::Dusk,
+        TimeOfDay::Night => Light::Night,
+        TimeOfDay::Continuous | TimeOfDay::Unspecified => previous.unwrap_or(Light::Day),
+    }
+}

@@ -1,0 +1,330 @@
+//! Splitting Fountain text into lines (CRLF, CR and LF alike), with the
+//! boneyard (`/* … */`) and notes (`[[ … ]]`) taken out of the line text.
+//!
+//! Lines keep their 1-based number in the source, so every element can say
+//! where it came from. A line that held nothing but boneyard or notes becomes
+//! [`LineKind::Soft`]: it separates elements like a blank line for the
+//! "preceded/followed by a blank line" rules, but does not end a paragraph.
+//! Notes are returned separately with their spans.
+
+use std::borrow::Cow;
+
+use alkemy_core::Span;
+
+/// What a line is, before classification into screenplay elements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// Has visible text.
+    Text,
+    /// Empty or whitespace only: separates paragraphs.
+    Blank,
+    /// Exactly two spaces: a blank line that does not end dialogue or action.
+    TwoSpaces,
+    /// Only boneyard or notes: transparent.
+    Soft,
+}
+
+/// One source line after boneyard and notes were removed.
+#[derive(Debug, Clone)]
+pub struct Line<'a> {
+    /// The remaining text (tabs kept, line terminator removed).
+    pub text: Cow<'a, str>,
+    /// 1-based source line number.
+    pub number: u32,
+    /// Its kind.
+    pub kind: LineKind,
+}
+
+/// A note found in the text, markup removed.
+#[derive(Debug, Clone)]
+pub struct Note {
+    /// The note's text, lines joined with `\n`.
+    pub text: String,
+    /// Source lines.
+    pub span: Span,
+}
+
+/// Splits `text` into raw lines: `(line, 1-based number)`.
+fn raw_lines(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() / 40 + 1);
+    let mut start = 0;
+    let mut pos = 0;
+    while let Some(off) = memchr::memchr2(b'\n', b'\r', &bytes[pos..]) {
+        let at = pos + off;
+        out.push(&text[start..at]);
+        pos = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+            at + 2
+        } else {
+            at + 1
+        };
+        start = pos;
+    }
+    if start < bytes.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+fn kind_of(text: &str) -> LineKind {
+    if text == "  " {
+        LineKind::TwoSpaces
+    } else if text.bytes().all(|b| b == b' ' || b == b'\t') || text.trim().is_empty() {
+        LineKind::Blank
+    } else {
+        LineKind::Text
+    }
+}
+
+fn line_number(index: usize) -> u32 {
+    u32::try_from(index + 1).unwrap_or(u32::MAX)
+}
+
+/// Splits `text` into lines with boneyard and notes taken out.
+pub fn split(text: &str) -> (Vec<Line<'_>>, Vec<Note>) {
+    let raw = raw_lines(text);
+    let has_markup = memchr::memmem::find(text.as_bytes(), b"/*").is_some()
+        || memchr::memmem::find(text.as_bytes(), b"[[").is_some();
+    if !has_markup {
+        let lines = raw
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Line {
+                text: Cow::Borrowed(*t),
+                number: line_number(i),
+                kind: kind_of(t),
+            })
+            .collect();
+        return (lines, Vec::new());
+    }
+    let lines = strip_boneyard(&raw);
+    strip_notes(lines)
+}
+
+/// Removes `/* … */` (which may span lines, and does not nest).
+fn strip_boneyard<'a>(raw: &[&'a str]) -> Vec<Line<'a>> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut inside = false;
+    for (i, &line) in raw.iter().enumerate() {
+        let number = line_number(i);
+        if !inside && !line.contains("/*") {
+            out.push(Line {
+                text: Cow::Borrowed(line),
+                number,
+                kind: kind_of(line),
+            });
+            continue;
+        }
+        let mut kept = String::new();
+        let mut rest = line;
+        let mut touched = false;
+        loop {
+            if inside {
+                match rest.find("*/") {
+                    Some(end) => {
+                        inside = false;
+                        touched = true;
+                        rest = &rest[end + 2..];
+                    }
+                    None => {
+                        touched = true;
+                        break;
+                    }
+                }
+            } else {
+                match rest.find("/*") {
+                    Some(start) => {
+                        kept.push_str(&rest[..start]);
+                        inside = true;
+                        touched = true;
+                        rest = &rest[start + 2..];
+                    }
+                    None => {
+                        kept.push_str(rest);
+                        break;
+                    }
+                }
+            }
+        }
+        let kind = if touched && kept.trim().is_empty() {
+            LineKind::Soft
+        } else {
+            kind_of(&kept)
+        };
+        out.push(Line {
+            text: Cow::Owned(kept),
+            number,
+            kind,
+        });
+    }
+    out
+}
+
+/// Is this line a paragraph separator for notes (notes may not contain one)?
+fn ends_note_search(line: &Line<'_>) -> bool {
+    line.kind == LineKind::Blank
+}
+
+/// Removes `[[ … ]]` notes. A note may span lines but not a blank line (a
+/// line of two spaces is allowed, as in the spec). An opening `[[` without a
+/// closing `]]` before the next blank line is plain text.
+fn strip_notes(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, Vec<Note>) {
+    let mut notes = Vec::new();
+    // Index of the first blank line at or after which no `]]` was found, so
+    // the search is never repeated: linear overall.
+    let mut no_close_before: usize = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].kind == LineKind::Soft || !lines[i].text.contains("[[") {
+            i += 1;
+            continue;
+        }
+        // Rebuild this line (and any lines the note spans).
+        let mut kept = String::new();
+        let mut col = 0usize;
+        let mut touched = false;
+        let mut line_idx = i;
+        loop {
+            let text = lines[line_idx].text.clone();
+            let rest = &text[col..];
+            let Some(open) = rest.find("[[") else {
+                kept.push_str(rest);
+                break;
+            };
+            // Where does it close?
+            let close = if line_idx < no_close_before {
+                None
+            } else {
+                find_close(&lines, line_idx, col + open + 2)
+            };
+            let Some((end_line, end_col)) = close else {
+                if let Some(blank) = (line_idx..lines.len()).find(|&j| ends_note_search(&lines[j]))
+                {
+                    no_close_before = no_close_before.max(blank);
+                } else {
+                    no_close_before = lines.len();
+                }
+                kept.push_str(rest);
+                break;
+            };
+            kept.push_str(&rest[..open]);
+            touched = true;
+            let note = collect_note(&lines, line_idx, col + open + 2, end_line, end_col);
+            notes.push(Note {
+                text: note,
+                span: Span {
+                    start_line: lines[line_idx].number,
+                    end_line: lines[end_line].number,
+                },
+            });
+            // Lines strictly inside the note vanish.
+            for inner in lines.iter_mut().take(end_line).skip(line_idx + 1) {
+                inner.text = Cow::Borrowed("");
+                inner.kind = LineKind::Soft;
+            }
+            if end_line != line_idx {
+                // Finish the opening line, continue on the closing one.
+                finish(&mut lines[line_idx], std::mem::take(&mut kept), touched);
+                line_idx = end_line;
+                touched = true;
+            }
+            col = end_col + 2;
+        }
+        finish(&mut lines[line_idx], kept, touched);
+        i = line_idx + 1;
+    }
+    (lines, notes)
+}
+
+fn finish(line: &mut Line<'_>, kept: String, touched: bool) {
+    line.kind = if touched && kept.trim().is_empty() {
+        LineKind::Soft
+    } else {
+        kind_of(&kept)
+    };
+    line.text = Cow::Owned(kept);
+}
+
+/// Finds the `]]` closing a note opened at (`line`, `col`), stopping at a
+/// blank line.
+fn find_close(lines: &[Line<'_>], line: usize, col: usize) -> Option<(usize, usize)> {
+    if let Some(off) = lines[line].text[col..].find("]]") {
+        return Some((line, col + off));
+    }
+    for (j, l) in lines.iter().enumerate().skip(line + 1) {
+        if ends_note_search(l) {
+            return None;
+        }
+        if let Some(off) = l.text.find("]]") {
+            return Some((j, off));
+        }
+    }
+    None
+}
+
+fn collect_note(
+    lines: &[Line<'_>],
+    start_line: usize,
+    start_col: usize,
+    end_line: usize,
+    end_col: usize,
+) -> String {
+    if start_line == end_line {
+        return lines[start_line].text[start_col..end_col].trim().to_owned();
+    }
+    let mut parts = vec![lines[start_line].text[start_col..].trim()];
+    for l in &lines[start_line + 1..end_line] {
+        parts.push(l.text.trim());
+    }
+    parts.push(lines[end_line].text[..end_col].trim());
+    parts.join("\n").trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(src: &str) -> Vec<(String, LineKind)> {
+        split(src)
+            .0
+            .into_iter()
+            .map(|l| (l.text.into_owned(), l.kind))
+            .collect()
+    }
+
+    #[test]
+    fn line_endings_are_all_recognised() {
+        let got = texts("a\r\nb\rc\nd");
+        let just: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(just, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn boneyard_spanning_lines_leaves_soft_lines() {
+        let got = texts("keep /* gone\nall gone\nstill */ back\n/* x */");
+        assert_eq!(got[0], ("keep ".into(), LineKind::Text));
+        assert_eq!(got[1], (String::new(), LineKind::Soft));
+        assert_eq!(got[2], (" back".into(), LineKind::Text));
+        assert_eq!(got[3].1, LineKind::Soft);
+    }
+
+    #[test]
+    fn notes_are_taken_out_with_spans() {
+        let (lines, notes) =
+            split("Before [[one]] after\n[[multi\nline]]\n\nNot [[a note\n\nat all]]");
+        assert_eq!(lines[0].text, "Before  after");
+        assert_eq!(lines[1].kind, LineKind::Soft);
+        assert_eq!(lines[2].kind, LineKind::Soft);
+        assert_eq!(lines[4].text, "Not [[a note");
+        assert_eq!(notes.len(), 2);
+        assert_eq!(notes[0].text, "one");
+        assert_eq!(notes[1].text, "multi\nline");
+        assert_eq!(
+            notes[1].span,
+            Span {
+                start_line: 2,
+                end_line: 3
+            }
+        );
+    }
+}
