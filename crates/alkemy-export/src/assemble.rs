@@ -318,3 +318,73 @@ mod tests {
         assert_eq!(fit_dissolve(12, &clip(48, 60, 6), 2, &clip(48, 60, 6)), 5);
     }
 }
+
+#[cfg(test)]
+mod errors {
+    use alkemy_core::ProjectSettings;
+
+    use super::*;
+
+    fn one_shot_list() -> ShotList {
+        let shot: Shot = serde_json::from_value(serde_json::json!({
+            "id": "sc1-1A", "scene_index": 0, "scene_number": "1", "number": "1A",
+            "size": "MS", "angle": "eye_level", "movement": "static", "lens_mm": 50,
+            "duration_ms": 2_000, "cast": [], "speaker": null, "dialogue": null,
+            "subject": null, "location": "ROOM", "int_ext": "int", "time_of_day": "day",
+            "light": "day", "span": {"start_line": 1, "end_line": 2}, "description": "",
+            "setup": 1, "prompt": null
+        }))
+        .unwrap();
+        ShotList {
+            style: "classic".to_owned(),
+            shots: vec![shot],
+        }
+    }
+
+    #[test]
+    fn missing_and_short_clips_name_the_shot() {
+        let shots = one_shot_list();
+        let options = AssembleOptions::new("T", &ProjectSettings::default());
+        assert_eq!(
+            (
+                options.fps,
+                options.width,
+                options.height,
+                options.scene_dissolve_frames
+            ),
+            (24, 1280, 720, 12)
+        );
+        let e = assemble(&shots, &Media::default(), &options).unwrap_err();
+        assert_eq!(
+            e,
+            AssembleError::MissingClip {
+                shot: "sc1-1A".to_owned()
+            }
+        );
+
+        let mut media = Media::default();
+        media.shots.insert(
+            "sc1-1A".to_owned(),
+            MediaRef::with_handles("clips/x.mp4", 40, 4),
+        );
+        let e = assemble(&shots, &media, &options).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("shot sc1-1A: clips/x.mp4 has 44 frames"),
+            "{e}"
+        );
+
+        media.shots.insert(
+            "sc1-1A".to_owned(),
+            MediaRef::with_handles("clips/x.mp4", 48, 4),
+        );
+        let t = assemble(&shots, &media, &options).unwrap();
+        assert_eq!(t.frames(), 48);
+        assert_eq!(t.markers[0].name, "Scene 1: INT. ROOM - DAY");
+        let zero = AssembleOptions { fps: 0, ..options };
+        assert_eq!(
+            assemble(&shots, &media, &zero).unwrap_err(),
+            AssembleError::ZeroFps
+        );
+    }
+}

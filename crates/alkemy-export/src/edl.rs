@@ -239,3 +239,114 @@ fn one_line(s: &str, max: usize) -> String {
         .trim()
         .to_owned()
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use alkemy_core::{Clip, Marker, Timeline, Track, TrackItem, TrackKind};
+
+    use super::*;
+
+    /// Two scenes: `1A` (48 frames from frame 6 of 60) dissolving over 12
+    /// frames into `2A` (24 frames from frame 6 of 36), at 24 fps.
+    pub(crate) fn two_clips() -> Timeline {
+        let clip = |name: &str, media: &str, media_frames, frames| {
+            TrackItem::Clip(Clip {
+                name: name.to_owned(),
+                shot_id: Some(format!("sc-{name}")),
+                media: media.to_owned(),
+                media_frames,
+                source_in: 6,
+                frames,
+            })
+        };
+        Timeline {
+            name: "Test".to_owned(),
+            fps: 24,
+            width: 1280,
+            height: 720,
+            tracks: vec![Track {
+                name: "V1".to_owned(),
+                kind: TrackKind::Video,
+                items: vec![
+                    clip("1A", "clips/a.mp4", 60, 48),
+                    TrackItem::Dissolve { frames: 12 },
+                    clip("2A", "clips/b.mp4", 36, 24),
+                ],
+            }],
+            markers: vec![
+                Marker {
+                    name: "Scene 1: INT. A - DAY".to_owned(),
+                    frame: 0,
+                    frames: 48,
+                },
+                Marker {
+                    name: "Scene 2: EXT. B - NIGHT".to_owned(),
+                    frame: 48,
+                    frames: 24,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_centred_dissolve_starts_its_event_half_a_dissolve_before_the_cut() {
+        let text =
+            String::from_utf8(to_bytes(&two_clips(), &EdlOptions::default()).unwrap()).unwrap();
+        let want = "TITLE: Test
+FCM: NON-DROP FRAME
+
+001  1A       V     C        00:00:00:06 00:00:02:00 01:00:00:00 01:00:01:18
+* FROM CLIP NAME: 1A
+* SOURCE FILE: clips/a.mp4
+
+002  1A       V     C        00:00:02:00 00:00:02:00 01:00:01:18 01:00:01:18
+002  2A       V     D    012 00:00:00:00 00:00:01:06 01:00:01:18 01:00:03:00
+* FROM CLIP NAME: 1A
+* TO CLIP NAME: 2A
+* SOURCE FILE: clips/b.mp4
+";
+        assert_eq!(text, want);
+    }
+
+    #[test]
+    fn reels_are_short_unique_and_never_reserved() {
+        let mut reels = Reels::default();
+        let clip = |name: &str, media: &str| Clip {
+            name: name.to_owned(),
+            shot_id: None,
+            media: media.to_owned(),
+            media_frames: 1,
+            source_in: 0,
+            frames: 1,
+        };
+        assert_eq!(reels.name(&clip("Scene 12 title", "a")), "SCENE_12");
+        assert_eq!(
+            reels.name(&clip("Scene 12 title", "a")),
+            "SCENE_12",
+            "same media, same reel"
+        );
+        assert_eq!(
+            reels.name(&clip("Scene 12 title B", "b")),
+            "R0000001",
+            "collision"
+        );
+        assert_eq!(reels.name(&clip("BL", "c")), "R0000002", "reserved");
+        assert_eq!(reels.name(&clip("日本", "d")), "R0000003", "nothing left");
+        assert_eq!(reels.name(&clip("12a", "e")), "12A");
+    }
+
+    #[test]
+    fn refuses_zero_fps_and_more_than_a_day() {
+        let mut t = two_clips();
+        t.fps = 0;
+        assert!(matches!(
+            to_bytes(&t, &EdlOptions::default()),
+            Err(EdlError::ZeroFps(_))
+        ));
+        let t = two_clips();
+        let late = EdlOptions {
+            start_seconds: 24 * 3600 - 1,
+        };
+        assert!(matches!(to_bytes(&t, &late), Err(EdlError::TooLong(_))));
+    }
+}

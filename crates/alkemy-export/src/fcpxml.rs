@@ -216,3 +216,39 @@ fn format_name(timeline: &Timeline) -> Option<String> {
     };
     Some(format!("FFVideoFormat{size}{rate}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::edl::tests::two_clips;
+
+    #[test]
+    fn rational_times_absolute_media_centred_transition_and_markers_on_clips() {
+        let options = FcpxmlOptions {
+            media: MediaPaths::Absolute(PathBuf::from("/films/out")),
+            ..FcpxmlOptions::default()
+        };
+        let xml = String::from_utf8(to_bytes(&two_clips(), &options).unwrap()).unwrap();
+        for want in [
+            "<fcpxml version=\"1.9\">",
+            "<format id=\"r1\" name=\"FFVideoFormat720p24\" frameDuration=\"1/24s\" width=\"1280\" height=\"720\"",
+            "<asset id=\"r2\" name=\"1A\" start=\"0s\" duration=\"5/2s\"",
+            "<media-rep kind=\"original-media\" src=\"file:///films/out/clips/a.mp4\"/>",
+            "<asset id=\"r3\" name=\"2A\" start=\"0s\" duration=\"3/2s\"",
+            "<sequence format=\"r1\" duration=\"3s\" tcStart=\"3600s\" tcFormat=\"NDF\">",
+            // 1A: from frame 6 (1/4 s) for 48 frames, at the sequence start.
+            "<asset-clip ref=\"r2\" offset=\"3600s\" name=\"1A\" start=\"1/4s\" duration=\"2s\"",
+            "<marker start=\"1/4s\" duration=\"1/24s\" value=\"Scene 1: INT. A - DAY\"/>",
+            // The 12-frame dissolve starts 6 frames before the cut at 3602 s.
+            "<transition name=\"Cross Dissolve\" offset=\"14407/4s\" duration=\"1/2s\">",
+            "<filter-video ref=\"r4\" name=\"Cross Dissolve\"/>",
+            "<effect id=\"r4\" name=\"Cross Dissolve\" uid=\"FxPlug:4731E73A-8DAC-4113-9A30-AE85B1761265\"/>",
+            "<asset-clip ref=\"r3\" offset=\"3602s\" name=\"2A\" start=\"1/4s\" duration=\"1s\"",
+            "<marker start=\"1/4s\" duration=\"1/24s\" value=\"Scene 2: EXT. B - NIGHT\"/>",
+        ] {
+            assert!(xml.contains(want), "missing {want}\n{xml}");
+        }
+    }
+}

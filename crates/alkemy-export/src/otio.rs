@@ -207,3 +207,42 @@ fn item_json(item: &TrackItem, fps: u32, media: &MediaPaths) -> Value {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edl::tests::two_clips;
+
+    #[test]
+    fn schemas_and_times_at_the_timeline_rate() {
+        let bytes = to_bytes(&two_clips(), &OtioOptions::default()).unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["OTIO_SCHEMA"], "Timeline.1");
+        assert_eq!(v["global_start_time"]["value"], 86_400.0);
+        let stack = &v["tracks"];
+        assert_eq!(stack["OTIO_SCHEMA"], "Stack.1");
+        assert_eq!(stack["markers"][1]["OTIO_SCHEMA"], "Marker.2");
+        assert_eq!(
+            stack["markers"][1]["marked_range"]["start_time"]["value"],
+            48.0
+        );
+        let items = &stack["children"][0]["children"];
+        assert_eq!(items[0]["OTIO_SCHEMA"], "Clip.2");
+        assert_eq!(items[0]["source_range"]["start_time"]["value"], 6.0);
+        assert_eq!(items[0]["source_range"]["duration"]["rate"], 24.0);
+        let media = &items[0]["media_references"]["DEFAULT_MEDIA"];
+        assert_eq!(media["OTIO_SCHEMA"], "ExternalReference.1");
+        assert_eq!(media["available_range"]["duration"]["value"], 60.0);
+        assert_eq!(media["target_url"], "clips/a.mp4");
+        assert_eq!(items[1]["OTIO_SCHEMA"], "Transition.1");
+        assert_eq!(items[1]["transition_type"], "SMPTE_Dissolve");
+        assert_eq!(
+            (
+                items[1]["in_offset"]["value"].as_f64(),
+                items[1]["out_offset"]["value"].as_f64()
+            ),
+            (Some(6.0), Some(6.0))
+        );
+        assert_eq!(items[0]["metadata"]["alkemy"]["shot_id"], "sc-1A");
+    }
+}

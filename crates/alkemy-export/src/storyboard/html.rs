@@ -27,7 +27,7 @@ section.scene { margin: 0 0 32px; }
 section.scene > h2 { font-size: 16px; margin: 0 0 12px; padding: 6px 0; border-bottom: 1px solid var(--rule); }
 .panels { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 16px; }
 figure.panel { margin: 0; border: 1px solid var(--rule); border-radius: 4px; overflow: hidden; break-inside: avoid; page-break-inside: avoid; }
-figure.panel img, figure.panel .missing { display: block; width: 100%; aspect-ratio: 16 / 9; object-fit: contain; background: #f5f5f7; }
+figure.panel img, figure.panel .missing { display: block; width: 100%; aspect-ratio: var(--frame); object-fit: contain; background: #f5f5f7; }
 figure.panel .missing { display: flex; align-items: center; justify-content: center; color: var(--muted); }
 figcaption { padding: 8px 10px; }
 .meta { display: flex; justify-content: space-between; gap: 8px; font-weight: 600; }
@@ -52,11 +52,12 @@ pub fn write(storyboard: &Storyboard<'_>, mut out: impl Write) -> io::Result<()>
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">\n\
          <meta name=\"generator\" content=\"Alkemy\">\n\
-         <title>{title} · Storyboard</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <title>{title} · Storyboard</title>\n<style>:root {{ --frame: {aspect:.4}; }}{STYLE}</style>\n</head>\n<body>\n\
          <header class=\"doc\">\n<h1>{title}</h1>\n<p>Storyboard · {} scenes · {} shots · {}</p>\n</header>\n<main>\n",
         scenes.len(),
         storyboard.panels.len(),
-        format_running_time(storyboard.duration_ms())
+        format_running_time(storyboard.duration_ms()),
+        aspect = storyboard.frame_aspect(),
     )?;
     let mut b64 = String::new();
     for scene in &scenes {

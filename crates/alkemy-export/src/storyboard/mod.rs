@@ -63,6 +63,17 @@ impl<'a> Storyboard<'a> {
         groups
     }
 
+    /// Width ÷ height of the panels: that of the first PNG whose size can be
+    /// read, else 16:9.
+    pub(crate) fn frame_aspect(&self) -> f32 {
+        self.panels
+            .iter()
+            .filter_map(|p| p.image.and_then(png_size))
+            .map(|(w, h)| w as f32 / h as f32)
+            .find(|a| a.is_finite() && (0.2..=5.0).contains(a))
+            .unwrap_or(16.0 / 9.0)
+    }
+
     /// Total planned running time in milliseconds.
     pub(crate) fn duration_ms(&self) -> u64 {
         self.panels
@@ -70,6 +81,16 @@ impl<'a> Storyboard<'a> {
             .map(|p| u64::from(p.shot.duration_ms))
             .sum()
     }
+}
+
+/// Width and height from a PNG's header.
+pub(crate) fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.get(12..16)? != b"IHDR" {
+        return None;
+    }
+    let w = u32::from_be_bytes(bytes.get(16..20)?.try_into().ok()?);
+    let h = u32::from_be_bytes(bytes.get(20..24)?.try_into().ok()?);
+    (w > 0 && h > 0).then_some((w, h))
 }
 
 /// The caption lines shared by the HTML and PDF storyboards.

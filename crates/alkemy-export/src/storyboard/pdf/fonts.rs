@@ -286,8 +286,8 @@ fn postscript_name(face: &Face<'_>) -> String {
     let name = face
         .names()
         .into_iter()
-        .find(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
-        .and_then(|n| n.to_string())
+        .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+        .find_map(|n| n.to_string())
         .unwrap_or_else(|| "Font".to_owned());
     name.chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')

@@ -206,6 +206,7 @@ pub fn render(storyboard: &Storyboard<'_>, options: &PdfOptions) -> Result<PdfOu
     let mut fonts = Fonts::new(&options.fallback_fonts)?;
     let pages = plan(storyboard, options);
     let (width, height) = options.page.points();
+    let aspect = storyboard.frame_aspect();
 
     let mut next = Ref::new(1);
     let catalog = next.bump();
@@ -234,6 +235,7 @@ pub fn render(storyboard: &Storyboard<'_>, options: &PdfOptions) -> Result<PdfOu
             &mut fonts,
             page,
             options.grid,
+            aspect,
             width,
             height,
             &mut images,
@@ -357,6 +359,7 @@ fn draw_panels(
     fonts: &mut Fonts<'_>,
     page: &PagePlan<'_, '_>,
     grid: Grid,
+    aspect: f32,
     width: f32,
     height: f32,
     images: &mut Vec<(String, PdfImage)>,
@@ -370,13 +373,14 @@ fn draw_panels(
     let size = if grid.capacity() > 6 { 7.0 } else { 8.0 };
     let leading = size * 1.3;
     let caption_h = leading * 6.0 + 4.0;
-    let box_h = (cell_w * 9.0 / 16.0).min(cell_h - caption_h).max(10.0);
-    let box_w = (box_h * 16.0 / 9.0).min(cell_w);
+    let box_h = (cell_w / aspect).min(cell_h - caption_h).max(10.0);
+    let box_w = (box_h * aspect).min(cell_w);
 
     for (i, panel) in page.panels.iter().enumerate() {
         let col = (i % usize::from(grid.columns)) as f32;
         let row = (i / usize::from(grid.columns)) as f32;
-        let x = MARGIN + col * (cell_w + GUTTER);
+        // A frame narrower than its cell (short cells) is centred in it.
+        let x = MARGIN + col * (cell_w + GUTTER) + (cell_w - box_w) / 2.0;
         let top = area_top - row * (cell_h + GUTTER);
         let box_y = top - box_h;
 
