@@ -67,7 +67,7 @@ fn grids_paginate_by_scene_and_embed_every_panel() {
     };
     let shots = shots();
     let pngs: Vec<Vec<u8>> = (0..shots.shots.len())
-        .map(|i| support::panel_png(320, 180, i as u8))
+        .map(|i| support::panel_png(96, 54, i as u8))
         .collect();
     let panels = shots
         .shots
@@ -94,7 +94,7 @@ fn grids_paginate_by_scene_and_embed_every_panel() {
     assert_eq!(images, vec![6, 1, 2, 1]);
     assert_eq!(
         pages(&r)[0]["image_sizes"][0],
-        serde_json::json!([320, 180])
+        serde_json::json!([96, 54])
     );
     // Pixel (20, 5) of panel k, as `panel_png` draws it: checker band 1.
     for (k, probe) in pages(&r)[0]["probes"]
