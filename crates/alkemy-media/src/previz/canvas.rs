@@ -1,0 +1,169 @@
+//! A thin drawing layer over a tiny-skia pixmap: flat fills without
+//! anti-aliasing where edges are axis-aligned (much faster), anti-aliased paths
+//! for figures and arrows, and a base transform that tilts everything for a
+//! Dutch angle.
+
+use tiny_skia::{FillRule, Paint, Path, PathBuilder, Pixmap, Rect, Stroke, Transform};
+
+use super::look::Rgb;
+use crate::text::{self, Face, Rgba};
+
+/// The pixmap being drawn and the picture area's geometry.
+pub struct Canvas<'a> {
+    /// Target pixels (opaque RGBA).
+    pub pm: &'a mut Pixmap,
+    /// Picture width.
+    pub w: f32,
+    /// Picture height (the caption band, if any, lies below).
+    pub h: f32,
+    /// Base transform (rotation for a Dutch angle).
+    pub ts: Transform,
+    /// Whether the base transform is the identity.
+    pub straight: bool,
+}
+
+fn paint(color: tiny_skia::Color, aa: bool) -> Paint<'static> {
+    let mut p = Paint::default();
+    p.set_color(color);
+    p.anti_alias = aa;
+    p
+}
+
+impl Canvas<'_> {
+    /// Fills an axis-aligned rectangle (in picture coordinates).
+    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, c: Rgb) {
+        self.rect_alpha(x, y, w, h, c, 255);
+    }
+
+    /// Fills an axis-aligned rectangle with alpha.
+    pub fn rect_alpha(&mut self, x: f32, y: f32, w: f32, h: f32, c: Rgb, a: u8) {
+        if let Some(r) = Rect::from_xywh(x, y, w.max(0.5), h.max(0.5)) {
+            let p = paint(c.sk_alpha(a), !self.straight);
+            self.pm.fill_rect(r, &p, self.ts, None);
+        }
+    }
+
+    /// Fills a vertical gradient between rows `y0` and `y1`, spanning `x0..x1`.
+    pub fn vgradient(&mut self, x0: f32, x1: f32, y0: f32, y1: f32, top: Rgb, bottom: Rgb) {
+        let steps = ((y1 - y0) / 6.0).clamp(1.0, 48.0) as usize;
+        let dy = (y1 - y0) / steps as f32;
+        for i in 0..steps {
+            let t = (i as f32 + 0.5) / steps as f32;
+            let y = y0 + dy * i as f32;
+            // Overlap by a pixel so anti-aliased (rotated) bands leave no seams.
+            self.rect(x0, y, x1 - x0, dy + 1.0, top.mix(bottom, t));
+        }
+    }
+
+    /// Fills a path.
+    pub fn fill(&mut self, path: &Path, c: Rgb) {
+        self.fill_alpha(path, c, 255);
+    }
+
+    /// Fills a path with alpha.
+    pub fn fill_alpha(&mut self, path: &Path, c: Rgb, a: u8) {
+        let p = paint(c.sk_alpha(a), true);
+        self.pm
+            .fill_path(path, &p, FillRule::Winding, self.ts, None);
+    }
+
+    /// Fills a path with the even-odd rule (holes), alpha.
+    pub fn fill_even_odd(&mut self, path: &Path, c: Rgb, a: u8) {
+        let p = paint(c.sk_alpha(a), true);
+        self.pm
+            .fill_path(path, &p, FillRule::EvenOdd, self.ts, None);
+    }
+
+    /// Strokes a path.
+    pub fn stroke(&mut self, path: &Path, c: Rgb, width: f32) {
+        let p = paint(c.sk(), true);
+        let s = Stroke {
+            width: width.max(0.5),
+            line_cap: tiny_skia::LineCap::Round,
+            line_join: tiny_skia::LineJoin::Round,
+            ..Stroke::default()
+        };
+        self.pm.stroke_path(path, &p, &s, self.ts, None);
+    }
+
+    /// Fills a polygon.
+    pub fn polygon(&mut self, pts: &[(f32, f32)], c: Rgb) {
+        if let Some(path) = polygon(pts) {
+            self.fill(&path, c);
+        }
+    }
+
+    /// Fills an ellipse.
+    pub fn ellipse(&mut self, cx: f32, cy: f32, rx: f32, ry: f32, c: Rgb) {
+        if let Some(path) = ellipse(cx, cy, rx, ry) {
+            self.fill(&path, c);
+        }
+    }
+
+    /// Draws text in screen coordinates (never rotated), with a soft shadow.
+    pub fn label(&mut self, face: Face, px: f32, x: f32, y: f32, c: Rgb, shadow: bool, s: &str) {
+        let width = self.pm.width();
+        let data = self.pm.data_mut();
+        if shadow {
+            let off = (px / 14.0).max(1.0);
+            text::draw(
+                data,
+                width,
+                face,
+                px,
+                x + off,
+                y + off,
+                Rgba([0, 0, 0, 170]),
+                s,
+            );
+        }
+        text::draw(data, width, face, px, x, y, Rgba([c.0, c.1, c.2, 255]), s);
+    }
+}
+
+/// A closed polygon path.
+pub fn polygon(pts: &[(f32, f32)]) -> Option<Path> {
+    let (first, rest) = pts.split_first()?;
+    let mut pb = PathBuilder::new();
+    pb.move_to(first.0, first.1);
+    for p in rest {
+        pb.line_to(p.0, p.1);
+    }
+    pb.close();
+    pb.finish()
+}
+
+/// An ellipse path.
+pub fn ellipse(cx: f32, cy: f32, rx: f32, ry: f32) -> Option<Path> {
+    let r = Rect::from_xywh(cx - rx, cy - ry, 2.0 * rx.max(0.1), 2.0 * ry.max(0.1))?;
+    PathBuilder::from_oval(r)
+}
+
+/// A rounded rectangle path.
+pub fn rounded_rect(x: f32, y: f32, w: f32, h: f32, r: f32) -> Option<Path> {
+    let r = r.min(w / 2.0).min(h / 2.0).max(0.0);
+    let k = 0.552_284_8 * r;
+    let mut pb = PathBuilder::new();
+    pb.move_to(x + r, y);
+    pb.line_to(x + w - r, y);
+    pb.cubic_to(x + w - r + k, y, x + w, y + r - k, x + w, y + r);
+    pb.line_to(x + w, y + h - r);
+    pb.cubic_to(x + w, y + h - r + k, x + w - r + k, y + h, x + w - r, y + h);
+    pb.line_to(x + r, y + h);
+    pb.cubic_to(x + r - k, y + h, x, y + h - r + k, x, y + h - r);
+    pb.line_to(x, y + r);
+    pb.cubic_to(x, y + r - k, x + r - k, y, x + r, y);
+    pb.close();
+    pb.finish()
+}
+
+/// A polyline path (open).
+pub fn polyline(pts: &[(f32, f32)]) -> Option<Path> {
+    let (first, rest) = pts.split_first()?;
+    let mut pb = PathBuilder::new();
+    pb.move_to(first.0, first.1);
+    for p in rest {
+        pb.line_to(p.0, p.1);
+    }
+    pb.finish()
+}

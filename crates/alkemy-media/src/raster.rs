@@ -1,0 +1,243 @@
+//! Plain RGB images: decoding stills from any provider (PNG, JPEG) under
+//! limits, fast PNG encoding, and atomic file writes.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{MediaError, Result};
+
+/// Largest width or height accepted from an untrusted image.
+pub const MAX_DIMENSION: u32 = 8192;
+
+/// An 8-bit RGB image, rows top to bottom, no padding.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RgbImage {
+    width: u32,
+    height: u32,
+    data: Vec<u8>,
+}
+
+impl std::fmt::Debug for RgbImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RgbImage({}x{})", self.width, self.height)
+    }
+}
+
+impl RgbImage {
+    /// Wraps packed RGB bytes; the length must be `width * height * 3`.
+    pub fn from_raw(width: u32, height: u32, data: Vec<u8>) -> Result<Self> {
+        check_size(width, height)?;
+        let want = width as usize * height as usize * 3;
+        if data.len() != want {
+            return Err(MediaError::param(
+                "image buffer",
+                format!(
+                    "{} bytes for {width}x{height} RGB (want {want})",
+                    data.len()
+                ),
+            ));
+        }
+        Ok(Self {
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// A solid-colour image.
+    pub fn filled(width: u32, height: u32, rgb: [u8; 3]) -> Result<Self> {
+        check_size(width, height)?;
+        let data = rgb.repeat(width as usize * height as usize);
+        Ok(Self {
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Packed RGB bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// Packed RGB bytes, mutable.
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.data
+    }
+
+    /// The pixel at (x, y), if inside.
+    pub fn pixel(&self, x: u32, y: u32) -> Option<[u8; 3]> {
+        if x >= self.width || y >= self.height {
+            return None;
+        }
+        let i = (y as usize * self.width as usize + x as usize) * 3;
+        Some([self.data[i], self.data[i + 1], self.data[i + 2]])
+    }
+
+    /// Decodes a PNG or JPEG (sniffed from the bytes); `what` names the input in errors.
+    pub fn decode(bytes: &[u8], what: &str) -> Result<Self> {
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            decode_png(bytes, what)
+        } else if bytes.starts_with(&[0xFF, 0xD8]) {
+            decode_jpeg(bytes, what)
+        } else {
+            Err(MediaError::Decode {
+                what: what.to_owned(),
+                message: "not a PNG or JPEG file".to_owned(),
+            })
+        }
+    }
+
+    /// Encodes as PNG with the fastest settings (for flat, drawn images the
+    /// `Up` filter with fdeflate compresses well at memory speed).
+    pub fn to_png(&self) -> Result<Vec<u8>> {
+        encode_png_rgb(self.width, self.height, &self.data)
+    }
+}
+
+fn check_size(width: u32, height: u32) -> Result<()> {
+    if width == 0 || height == 0 {
+        return Err(MediaError::param(
+            "image size",
+            format!("{width}x{height} is empty"),
+        ));
+    }
+    for v in [width, height] {
+        if v > MAX_DIMENSION {
+            return Err(MediaError::Limit {
+                what: "image dimension",
+                actual: u64::from(v),
+                limit: u64::from(MAX_DIMENSION),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn decode_error(what: &str, message: impl std::fmt::Display) -> MediaError {
+    MediaError::Decode {
+        what: what.to_owned(),
+        message: message.to_string(),
+    }
+}
+
+fn decode_png(bytes: &[u8], what: &str) -> Result<RgbImage> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut limits = png::Limits::default();
+    limits.bytes = (MAX_DIMENSION as usize) * (MAX_DIMENSION as usize) * 4;
+    decoder.set_limits(limits);
+    let mut reader = decoder.read_info().map_err(|e| decode_error(what, e))?;
+    let (width, height) = (reader.info().width, reader.info().height);
+    check_size(width, height)?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| decode_error(what, "image too large"))?;
+    let mut buf = vec![0; size];
+    let frame = reader
+        .next_frame(&mut buf)
+        .map_err(|e| decode_error(what, e))?;
+    buf.truncate(frame.buffer_size());
+    let pixels = width as usize * height as usize;
+    let data = match frame.color_type {
+        png::ColorType::Rgb => buf,
+        png::ColorType::Rgba => {
+            // Composite over white, as a viewer would show it.
+            let mut out = Vec::with_capacity(pixels * 3);
+            for p in buf.chunks_exact(4) {
+                let a = u32::from(p[3]);
+                for &c in &p[..3] {
+                    out.push(((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8);
+                }
+            }
+            out
+        }
+        png::ColorType::Grayscale => buf.iter().flat_map(|&g| [g, g, g]).collect(),
+        png::ColorType::GrayscaleAlpha => buf
+            .chunks_exact(2)
+            .flat_map(|p| {
+                let a = u32::from(p[1]);
+                let g = ((u32::from(p[0]) * a + 255 * (255 - a) + 127) / 255) as u8;
+                [g, g, g]
+            })
+            .collect(),
+        png::ColorType::Indexed => {
+            return Err(decode_error(what, "palette was not expanded"));
+        }
+    };
+    RgbImage::from_raw(width, height, data)
+}
+
+fn decode_jpeg(bytes: &[u8], what: &str) -> Result<RgbImage> {
+    use zune_jpeg::zune_core::colorspace::ColorSpace;
+    use zune_jpeg::zune_core::options::DecoderOptions;
+    let options = DecoderOptions::default()
+        .jpeg_set_out_colorspace(ColorSpace::RGB)
+        .set_max_width(MAX_DIMENSION as usize)
+        .set_max_height(MAX_DIMENSION as usize);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(bytes, options);
+    let data = decoder.decode().map_err(|e| decode_error(what, e))?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| decode_error(what, "no image header"))?;
+    RgbImage::from_raw(u32::from(info.width), u32::from(info.height), data)
+}
+
+/// Encodes packed RGB rows as PNG, fast settings.
+pub(crate) fn encode_png_rgb(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(rgb.len() / 8 + 1024);
+    let encode_err = |e: png::EncodingError| MediaError::Encode {
+        context: format!("{width}x{height} PNG"),
+        message: e.to_string(),
+    };
+    {
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        encoder.set_filter(png::Filter::Up);
+        let mut writer = encoder.write_header().map_err(encode_err)?;
+        writer.write_image_data(rgb).map_err(encode_err)?;
+        writer.finish().map_err(encode_err)?;
+    }
+    Ok(out)
+}
+
+/// Writes a file atomically: a temporary file in the same folder, synced, then
+/// renamed over the target, so a reader never sees half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| MediaError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        // Best effort: the temporary file is garbage either way.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}
