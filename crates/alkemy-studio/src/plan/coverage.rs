@@ -15,14 +15,15 @@
 //! - Blocking comes from the scene's [`Stage`], so the 180° line holds.
 
 use alkemy_core::{
-    Beat, CameraAngle, CameraMovement, ElementCategory, ElementSuggestion, Facing, IntExt, Scene,
-    ShotSize, Span, TimeOfDay,
+    Beat, CameraAngle, CameraMovement, ElementSuggestion, Facing, IntExt, Scene, ShotSize, Span,
+    TimeOfDay,
 };
 
 use super::Draft;
 use super::DraftRole;
 use super::blocking::Stage;
 use super::grammar::{MoveCue, angle_cue, intensity, is_off_screen, movement_cue};
+use super::props::{is_insertable, prop_name};
 use super::setups::SetupKey;
 use super::style::{StyleParams, size_at, size_rank};
 use crate::text::{excerpt, word_count};
@@ -211,12 +212,29 @@ fn is_rigged(m: CameraMovement) -> bool {
     )
 }
 
-/// Whether an element is something a camera can hold an insert on.
-fn is_insertable(category: ElementCategory) -> bool {
-    matches!(
-        category,
-        ElementCategory::Prop | ElementCategory::Vehicle | ElementCategory::Animal
-    )
+/// Characters of the scene an action paragraph names in ordinary case
+/// (`Steel sits.`, `Steel's face`): the breakdown only reports names in
+/// capitals. A name counts when written capitalised as a whole word.
+fn named_in_prose(text: &str, scene: &Scene, out: &mut Vec<String>) {
+    for c in &scene.characters {
+        if out.iter().any(|n| n == c) {
+            continue;
+        }
+        let proper = crate::text::title_case(c);
+        let mut from = 0;
+        while let Some(i) = text[from..].find(proper.as_str()) {
+            let at = from + i;
+            let end = at + proper.len();
+            let before = text[..at].chars().next_back();
+            let after = text[end..].chars().next();
+            let boundary = |ch: Option<char>| ch.is_none_or(|ch| !ch.is_alphanumeric());
+            if boundary(before) && boundary(after) {
+                out.push(c.clone());
+                break;
+            }
+            from = end;
+        }
+    }
 }
 
 fn contains(outer: Span, inner: Span) -> bool {
@@ -325,8 +343,11 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 for c in characters {
                     if scene.characters.iter().any(|s| s == c) {
                         add_unique(&mut named, c);
-                        add_unique(&mut on_stage, c);
                     }
+                }
+                named_in_prose(text, scene, &mut named);
+                for c in &named {
+                    add_unique(&mut on_stage, c);
                 }
                 let cast = if named.is_empty() {
                     on_stage.clone()
@@ -383,16 +404,19 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     let mut made = 0;
                     for e in elements
                         .iter()
-                        .filter(|e| is_insertable(e.category) && contains(*span, e.span))
+                        .filter(|e| contains(*span, e.span) && is_insertable(e, text, scene))
                     {
-                        if inserted.iter().any(|n| n.eq_ignore_ascii_case(&e.name)) {
+                        let Some(name) = prop_name(&e.name) else {
+                            continue;
+                        };
+                        if inserted.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
                             continue;
                         }
                         if made >= params.max_inserts_per_beat {
                             break;
                         }
                         made += 1;
-                        inserted.push(e.name.clone());
+                        inserted.push(name.clone());
                         let movement = if params.base_movement == CameraMovement::Handheld {
                             CameraMovement::Handheld
                         } else {
@@ -406,11 +430,11 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                             lens_mm: None,
                             cast: Vec::new(),
                             lines: Vec::new(),
-                            subject: Some(e.name.clone()),
+                            subject: Some(name.clone()),
                             span: *span,
                             weight: 1500,
-                            description: format!("Insert: {}", e.name),
-                            setup: SetupKey::Insert(e.name.to_ascii_uppercase()),
+                            description: format!("Insert: {name}"),
+                            setup: SetupKey::Insert(name.to_ascii_uppercase()),
                         });
                     }
                 }

@@ -62,8 +62,7 @@ fn single_word_cue(w: &str) -> Option<MoveCue> {
         | "rushing" | "lunge" | "lunges" | "punch" | "punches" | "brawl" | "wrestle"
         | "wrestles" | "stumbles" | "staggers" | "grabs" | "shoves" => MoveCue::Handheld,
         "reveal" | "reveals" | "revealing" | "revealed" | "rises" | "rising" | "looms"
-        | "looming" | "towers" | "towering" | "soars" | "soaring" | "emerges" | "emerging"
-        | "unveils" => MoveCue::Reveal,
+        | "looming" | "towers" | "towering" | "soars" | "soaring" | "unveils" => MoveCue::Reveal,
         "approach" | "approaches" | "approaching" | "leans" | "realizes" | "realises"
         | "stares" | "staring" | "notices" | "creeps" | "closes" => MoveCue::PushIn,
         "retreat" | "retreats" | "retreating" | "recedes" | "receding" | "withdraws" => {

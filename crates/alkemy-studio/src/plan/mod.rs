@@ -12,6 +12,7 @@ mod coverage;
 pub mod grammar;
 pub mod numbering;
 mod options;
+mod props;
 pub mod setups;
 mod style;
 pub mod timing;
