@@ -79,7 +79,7 @@ pub fn to_bytes(timeline: &Timeline, options: &FcpxmlOptions) -> Result<Vec<u8>,
     let items: &[TrackItem] = timeline.video().map(|v| v.items.as_slice()).unwrap_or(&[]);
 
     // Resources: the format, one asset per media file, the dissolve effect.
-    let mut assets: BTreeMap<&str, (String, usize)> = BTreeMap::new();
+    let mut assets: BTreeMap<&str, String> = BTreeMap::new();
     let mut s = String::with_capacity(2048 + items.len() * 600);
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE fcpxml>\n<fcpxml version=\"1.9\">\n  <resources>\n");
     let _ = writeln!(
@@ -107,7 +107,7 @@ pub fn to_bytes(timeline: &Timeline, options: &FcpxmlOptions) -> Result<Vec<u8>,
                 t(clip.media_frames),
                 Escaped(&options.media.url(&clip.media))
             );
-            assets.insert(&clip.media, (id, 0));
+            assets.insert(&clip.media, id);
         }
     }
     let dissolve_id = format!("r{next_id}");
@@ -135,9 +135,10 @@ pub fn to_bytes(timeline: &Timeline, options: &FcpxmlOptions) -> Result<Vec<u8>,
     for item in items {
         match item {
             TrackItem::Clip(clip) => {
+                // Every clip's media got an asset above; "r1" is never used.
                 let id = assets
                     .get(clip.media.as_str())
-                    .map(|(id, _)| id.as_str())
+                    .map(String::as_str)
                     .unwrap_or("r1");
                 let _ = write!(
                     s,

@@ -12,12 +12,13 @@ use alkemy_export::{AssembleOptions, MediaRef, assemble, edl, fcpxml, otio};
 use serde_json::Value;
 use support::tools::{python_with, run_json};
 
-/// A realistic edit: 30 scenes, 200 shots, handles of 8 frames, 12-frame
-/// dissolves at scene changes, title cards on every fifth scene.
+/// A feature-length edit: 190 scenes, 1,100 shots (more than CMX3600's 999
+/// events), handles of 8 frames, 12-frame dissolves at scene changes, title
+/// cards on every fifth scene.
 fn edit(fps: u32) -> Timeline {
-    let shots = support::feature(30, 200);
+    let shots = support::feature(SCENES, 1_100);
     let mut media = support::media(&shots, fps, 8);
-    for scene in (0..30).step_by(5) {
+    for scene in (0..SCENES).step_by(5) {
         media.title_cards.insert(
             scene,
             MediaRef::with_handles(format!("cards/scene-{scene}.mp4"), u64::from(fps) * 2, 8),
@@ -33,6 +34,8 @@ fn edit(fps: u32) -> Timeline {
     };
     assemble(&shots, &media, &options).unwrap()
 }
+
+const SCENES: u32 = 190;
 
 fn read_back(
     python: &std::path::PathBuf,
@@ -92,7 +95,11 @@ fn opentimelineio_reads_our_otio_with_the_same_clips_transitions_and_markers() {
             _ => None,
         })
         .collect();
-    assert_eq!(ours_dissolves.len(), 29, "one dissolve per scene change");
+    assert_eq!(
+        ours_dissolves.len(),
+        SCENES as usize - 1,
+        "one dissolve per scene change"
+    );
     let transitions = items_of(&read, "transition");
     assert_eq!(transitions.len(), ours_dissolves.len());
     for (t, d) in transitions.iter().zip(&ours_dissolves) {
@@ -108,7 +115,7 @@ fn opentimelineio_reads_our_otio_with_the_same_clips_transitions_and_markers() {
         .collect();
     let our_markers: Vec<&str> = timeline.markers.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(markers, our_markers);
-    assert_eq!(markers.len(), 30);
+    assert_eq!(markers.len(), SCENES as usize);
     assert_eq!(n(&read["duration"]), timeline.frames());
     assert_eq!(read["name"], "Brick & Steel <final>");
 }
@@ -155,7 +162,7 @@ fn the_cmx3600_reader_finds_every_event_and_dissolve_at_24_and_25_fps() {
         assert!(clips.iter().all(|c| c["generator"] == false));
 
         let transitions = items_of(&read, "transition");
-        assert_eq!(transitions.len(), 29);
+        assert_eq!(transitions.len(), SCENES as usize - 1);
         assert!(
             transitions
                 .iter()

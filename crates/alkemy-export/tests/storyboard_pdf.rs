@@ -92,10 +92,7 @@ fn grids_paginate_by_scene_and_embed_every_panel() {
         .map(|p| p["images"].as_u64().unwrap())
         .collect();
     assert_eq!(images, vec![6, 1, 2, 1]);
-    assert_eq!(
-        pages(&r)[0]["image_sizes"][0],
-        serde_json::json!([96, 54])
-    );
+    assert_eq!(pages(&r)[0]["image_sizes"][0], serde_json::json!([96, 54]));
     // Pixel (20, 5) of panel k, as `panel_png` draws it: checker band 1.
     for (k, probe) in pages(&r)[0]["probes"]
         .as_array()
