@@ -361,7 +361,7 @@ fn close(
 /// Final Draft's title page is free text: the first line is the title, a
 /// line starting with "by" or "written by" is the credit and the next the
 /// author; the rest are notes.
-fn title_page(lines: Vec<String>) -> Vec<TitleEntry> {
+pub(crate) fn title_page(lines: Vec<String>) -> Vec<TitleEntry> {
     let mut entries: Vec<TitleEntry> = Vec::new();
     let mut iter = lines.into_iter().filter(|l| !l.is_empty()).peekable();
     if let Some(title) = iter.next() {

@@ -179,59 +179,55 @@ fn strip_notes(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, Vec<Note>) {
             i += 1;
             continue;
         }
-        // Rebuild this line (and any lines the note spans).
+        // Rebuild this line; a note spanning lines pulls the text after its
+        // `]]` up onto this line (the note is as if it were not there).
         let mut kept = String::new();
+        let mut cur: String = lines[i].text.clone().into_owned();
+        let mut cur_idx = i;
         let mut col = 0usize;
         let mut touched = false;
-        let mut line_idx = i;
         loop {
-            let text = lines[line_idx].text.clone();
-            let rest = &text[col..];
+            let rest = &cur[col..];
             let Some(open) = rest.find("[[") else {
                 kept.push_str(rest);
                 break;
             };
-            // Where does it close?
-            let close = if line_idx < no_close_before {
+            let close = if cur_idx < no_close_before {
                 None
             } else {
-                find_close(&lines, line_idx, col + open + 2)
+                find_close(&lines, cur_idx, &cur, col + open + 2)
             };
             let Some((end_line, end_col)) = close else {
-                if let Some(blank) = (line_idx..lines.len()).find(|&j| ends_note_search(&lines[j]))
-                {
-                    no_close_before = no_close_before.max(blank);
-                } else {
-                    no_close_before = lines.len();
-                }
+                no_close_before = (cur_idx..lines.len())
+                    .find(|&j| ends_note_search(&lines[j]))
+                    .unwrap_or(lines.len())
+                    .max(no_close_before);
                 kept.push_str(rest);
                 break;
             };
             kept.push_str(&rest[..open]);
             touched = true;
-            let note = collect_note(&lines, line_idx, col + open + 2, end_line, end_col);
+            let note = collect_note(&lines, cur_idx, &cur, col + open + 2, end_line, end_col);
             notes.push(Note {
                 text: note,
                 span: Span {
-                    start_line: lines[line_idx].number,
+                    start_line: lines[cur_idx].number,
                     end_line: lines[end_line].number,
                 },
             });
-            // Lines strictly inside the note vanish.
-            for inner in lines.iter_mut().take(end_line).skip(line_idx + 1) {
-                inner.text = Cow::Borrowed("");
-                inner.kind = LineKind::Soft;
-            }
-            if end_line != line_idx {
-                // Finish the opening line, continue on the closing one.
-                finish(&mut lines[line_idx], std::mem::take(&mut kept), touched);
-                line_idx = end_line;
-                touched = true;
+            if end_line != cur_idx {
+                cur = lines[end_line].text.clone().into_owned();
+                // Lines after the first that the note covers vanish.
+                for inner in lines.iter_mut().take(end_line + 1).skip(i + 1) {
+                    inner.text = Cow::Borrowed("");
+                    inner.kind = LineKind::Soft;
+                }
+                cur_idx = end_line;
             }
             col = end_col + 2;
         }
-        finish(&mut lines[line_idx], kept, touched);
-        i = line_idx + 1;
+        finish(&mut lines[i], kept, touched);
+        i = cur_idx + 1;
     }
     (lines, notes)
 }
@@ -247,8 +243,8 @@ fn finish(line: &mut Line<'_>, kept: String, touched: bool) {
 
 /// Finds the `]]` closing a note opened at (`line`, `col`), stopping at a
 /// blank line.
-fn find_close(lines: &[Line<'_>], line: usize, col: usize) -> Option<(usize, usize)> {
-    if let Some(off) = lines[line].text[col..].find("]]") {
+fn find_close(lines: &[Line<'_>], line: usize, cur: &str, col: usize) -> Option<(usize, usize)> {
+    if let Some(off) = cur[col..].find("]]") {
         return Some((line, col + off));
     }
     for (j, l) in lines.iter().enumerate().skip(line + 1) {
@@ -265,14 +261,15 @@ fn find_close(lines: &[Line<'_>], line: usize, col: usize) -> Option<(usize, usi
 fn collect_note(
     lines: &[Line<'_>],
     start_line: usize,
+    cur: &str,
     start_col: usize,
     end_line: usize,
     end_col: usize,
 ) -> String {
     if start_line == end_line {
-        return lines[start_line].text[start_col..end_col].trim().to_owned();
+        return cur[start_col..end_col].trim().to_owned();
     }
-    let mut parts = vec![lines[start_line].text[start_col..].trim()];
+    let mut parts = vec![cur[start_col..].trim()];
     for l in &lines[start_line + 1..end_line] {
         parts.push(l.text.trim());
     }
