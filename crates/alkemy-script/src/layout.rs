@@ -110,11 +110,15 @@ pub fn classify(lines: &[PlacedLine]) -> Vec<Element> {
         let next_col = next.map(|n| n.column - margin);
         let next_is_speech = next.is_some_and(|n| !n.gap_before || n.page != l.page)
             && next_col.is_some_and(|c| (4.0..19.0).contains(&c));
-        let kind = if col < 4.0 {
+        let kind = if col < 4.0 && prev == Some(Kind::Heading) && !l.gap_before {
+            // A long heading wrapped onto a second line.
+            Kind::Heading
+        } else if col < 4.0 {
             let (body, _) = split_scene_number(t);
             let stripped = strip_leading_number(body);
             if is_heading(stripped)
-                || l.margin_number.is_some() && is_caps(stripped) && l.gap_before
+                || (l.margin_number.is_some() && is_caps(stripped) && l.gap_before)
+                || is_bare_slug(t, l, next, prev)
             {
                 Kind::Heading
             } else if is_caps(t) && t.ends_with("TO:") {
@@ -182,6 +186,20 @@ pub fn classify(lines: &[PlacedLine]) -> Vec<Element> {
         kinds.push(kind);
     }
     out
+}
+
+/// A forced heading in print (`BACK IN THE APARTMENT`): capitals alone at
+/// the action margin between blank lines, a few words, no sentence end, not
+/// under a cue.
+fn is_bare_slug(t: &str, l: &PlacedLine, next: Option<&&PlacedLine>, prev: Option<Kind>) -> bool {
+    let words = t.split_whitespace().count();
+    is_caps(t)
+        && l.gap_before
+        && next.is_none_or(|n| n.gap_before || n.page != l.page)
+        && (1..=8).contains(&words)
+        && !t.ends_with(['.', '!', '?', ':', ',', ';', '-', '"', '…'])
+        && t.chars().filter(|c| c.is_alphabetic()).count() >= 3
+        && !matches!(prev, Some(Kind::Cue))
 }
 
 fn ends_sentence(t: &str) -> bool {

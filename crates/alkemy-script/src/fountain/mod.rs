@@ -171,13 +171,15 @@ impl Classifier<'_, '_> {
         let number = line.number;
         let t = raw.trim();
 
-        if mode == Mode::Dialogue {
-            self.dialogue_line(t, number);
-            return Mode::Dialogue;
-        }
+        // Spec: a line of three or more `=` and nothing more is a page
+        // break wherever it stands, even straight after dialogue.
         if t.len() >= 3 && t.bytes().all(|b| b == b'=') {
             self.push(ElementKind::PageBreak, String::new(), number);
             return Mode::Normal;
+        }
+        if mode == Mode::Dialogue {
+            self.dialogue_line(t, number);
+            return Mode::Dialogue;
         }
         let first = t.as_bytes()[0];
         match first {
@@ -198,7 +200,9 @@ impl Classifier<'_, '_> {
                 self.push(ElementKind::Lyrics, text, number);
                 return Mode::Normal;
             }
-            b'.' if prev_sep && t.len() > 1 && t.as_bytes()[1] != b'.' => {
+            // Spec: a single period followed by an alphanumeric character
+            // forces a heading (`...` and `. x` stay action).
+            b'.' if prev_sep && t[1..].chars().next().is_some_and(char::is_alphanumeric) => {
                 self.heading(&t[1..], number);
                 return Mode::Normal;
             }
@@ -288,7 +292,14 @@ impl Classifier<'_, '_> {
     }
 
     fn dialogue_line(&mut self, t: &str, number: u32) {
-        if t.starts_with('(') && t.ends_with(')') {
+        // Spec: a parenthetical follows a character or dialogue element.
+        let after_cue_or_line = self.elements.last().is_some_and(|e| {
+            matches!(
+                e.kind,
+                ElementKind::Character { .. } | ElementKind::Dialogue
+            )
+        });
+        if t.starts_with('(') && t.ends_with(')') && after_cue_or_line {
             self.push(ElementKind::Parenthetical, inline::clean(t), number);
         } else if let Some(lyric) = t.strip_prefix('~') {
             if !self.extend_last(&ElementKind::Lyrics, lyric.trim(), number) {
@@ -356,6 +367,8 @@ pub fn is_cue(t: &str) -> bool {
         && !has_lowercase(name)
         && !t.ends_with("TO:")
         && !t.starts_with('[')
+        // The dual marker belongs at the very end, after any extension.
+        && !name.contains('^')
 }
 
 /// Splits a trailing scene number `#12A#` off a heading.

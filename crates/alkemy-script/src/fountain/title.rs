@@ -90,6 +90,11 @@ pub fn parse(lines: &[Line<'_>]) -> (Vec<TitleEntry>, usize) {
                             values,
                         });
                     }
+                    (false, None) => {
+                        // Neither a key nor indented: the body starts here,
+                        // even without a blank line.
+                        return (entries, i);
+                    }
                     _ => {
                         let value = text.trim();
                         if let Some(entry) = entries.last_mut()
