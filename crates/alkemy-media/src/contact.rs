@@ -4,7 +4,7 @@
 use crate::error::{MediaError, Result};
 use crate::raster::RgbImage;
 use crate::resample;
-use crate::text::{self, Face, Rgba};
+use crate::text::{self, Face, Rgba, Style};
 
 /// How a contact sheet is laid out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,11 +93,8 @@ pub fn contact_sheet(panels: &[RgbImage], options: &SheetOptions) -> Result<RgbI
         text::draw(
             &mut rgba,
             width,
-            Face::Bold,
-            title_px,
-            GUTTER as f32,
-            title_px * 1.35,
-            Rgba([30, 30, 36, 255]),
+            Style::new(Face::Bold, title_px, Rgba([30, 30, 36, 255])),
+            (GUTTER as f32, title_px * 1.35),
             &title,
         );
         let bytes = sheet.as_bytes_mut();

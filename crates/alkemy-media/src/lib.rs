@@ -24,7 +24,7 @@ pub mod resample;
 pub mod text;
 pub mod yuv;
 
-pub use animatic::{Animatic, AnimaticOptions, Edge, TitleCard};
+pub use animatic::{Animatic, AnimaticOptions, ClipSpec, Edge, Frame, TitleCard};
 pub use contact::{SheetOptions, contact_sheet};
 pub use error::{MediaError, Result};
 pub use h264::Quality;

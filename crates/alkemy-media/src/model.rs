@@ -4,12 +4,12 @@
 //! inside a runtime so it never stalls async tasks.
 
 use alkemy_core::{
-    CameraMovement, GeneratedImage, GeneratedVideo, ImageModel, ImageRequest, Money, ProviderError,
+    GeneratedImage, GeneratedVideo, ImageModel, ImageRequest, Money, ProviderError,
     ProviderErrorKind, VideoModel, VideoRequest,
 };
 use async_trait::async_trait;
 
-use crate::animatic::{Animatic, AnimaticOptions};
+use crate::animatic::{Animatic, AnimaticOptions, ClipSpec};
 use crate::error::MediaError;
 use crate::previz::{PanelOptions, PrevizRenderer};
 use crate::raster::RgbImage;
@@ -138,14 +138,11 @@ impl VideoModel for AnimaticModel {
                     let frames = ((u64::from(request.duration_ms) * u64::from(request.fps) + 500)
                         / 1000)
                         .max(1) as u32;
-                    animatic.clip(
-                        &still,
-                        CameraMovement::Static,
-                        frames,
-                        None,
-                        request.seed,
-                        "video request",
-                    )
+                    let spec = ClipSpec {
+                        seed: request.seed,
+                        ..ClipSpec::hold(frames)
+                    };
+                    animatic.clip(&still, &spec, "video request")
                 }
             }
             .map_err(err)?;

@@ -404,7 +404,10 @@ fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
 }
 
 /// Iterates the boxes in `data`: (type, body, offset of the body in `data`).
-fn boxes(data: &[u8]) -> std::result::Result<Vec<([u8; 4], &[u8], usize)>, String> {
+/// A box: its type, its body and where the body starts.
+type BoxEntry<'a> = ([u8; 4], &'a [u8], usize);
+
+fn boxes(data: &[u8]) -> std::result::Result<Vec<BoxEntry<'_>>, String> {
     let mut out = Vec::new();
     let mut i = 0usize;
     while i + 8 <= data.len() {

@@ -134,9 +134,9 @@ fn decode_error(what: &str, message: impl std::fmt::Display) -> MediaError {
 fn decode_png(bytes: &[u8], what: &str) -> Result<RgbImage> {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut limits = png::Limits::default();
-    limits.bytes = (MAX_DIMENSION as usize) * (MAX_DIMENSION as usize) * 4;
-    decoder.set_limits(limits);
+    decoder.set_limits(png::Limits {
+        bytes: (MAX_DIMENSION as usize) * (MAX_DIMENSION as usize) * 4,
+    });
     let mut reader = decoder.read_info().map_err(|e| decode_error(what, e))?;
     let (width, height) = (reader.info().width, reader.info().height);
     check_size(width, height)?;

@@ -131,18 +131,29 @@ pub fn measure(face: Face, px: f32, text: &str) -> f32 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rgba(pub [u8; 4]);
 
-/// Draws `text` with its baseline at `y` and its left edge at `x` onto an
-/// opaque RGBA pixmap buffer of `width` pixels per row. Returns the pen's end.
-pub fn draw(
-    buf: &mut [u8],
-    width: u32,
-    face: Face,
-    px: f32,
-    x: f32,
-    y: f32,
-    color: Rgba,
-    text: &str,
-) -> f32 {
+/// How text is drawn: face, size in pixels, colour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Style {
+    /// Typeface.
+    pub face: Face,
+    /// Size in pixels (the em).
+    pub px: f32,
+    /// Colour and opacity.
+    pub color: Rgba,
+}
+
+impl Style {
+    /// A style.
+    pub fn new(face: Face, px: f32, color: Rgba) -> Self {
+        Self { face, px, color }
+    }
+}
+
+/// Draws `text` with its left edge and baseline at `at` onto an opaque RGBA
+/// buffer of `width` pixels per row. Returns the pen's end.
+pub fn draw(buf: &mut [u8], width: u32, style: Style, at: (f32, f32), text: &str) -> f32 {
+    let Style { face, px, color } = style;
+    let (x, y) = at;
     let size = px_size(px);
     let width = width as i64;
     let height = (buf.len() as i64) / (width * 4).max(1);
@@ -279,16 +290,8 @@ mod tests {
     fn draw_changes_pixels_under_text_only() {
         let (w, h) = (100u32, 40u32);
         let mut buf = vec![255u8; (w * h * 4) as usize];
-        draw(
-            &mut buf,
-            w,
-            Face::Bold,
-            24.0,
-            5.0,
-            30.0,
-            Rgba([0, 0, 0, 255]),
-            "Ag",
-        );
+        let style = Style::new(Face::Bold, 24.0, Rgba([0, 0, 0, 255]));
+        draw(&mut buf, w, style, (5.0, 30.0), "Ag");
         let dark = buf.chunks_exact(4).filter(|p| p[0] < 128).count();
         assert!(dark > 50, "{dark}");
         // The right part of the buffer, past the text, stays white.

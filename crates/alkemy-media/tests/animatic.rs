@@ -11,8 +11,8 @@ use std::process::Command;
 
 use alkemy_core::{CameraMovement, Shot};
 use alkemy_media::{
-    Animatic, AnimaticOptions, EncodedClip, PanelOptions, PrevizRenderer, RgbImage, TitleCard,
-    assemble, write_atomic,
+    Animatic, AnimaticOptions, ClipSpec, EncodedClip, PanelOptions, PrevizRenderer, RgbImage,
+    TitleCard, assemble, write_atomic,
 };
 
 fn tool(var: &str, fallback: &str) -> Option<PathBuf> {
@@ -276,7 +276,16 @@ fn any_still_any_size_is_fitted() {
         let still = RgbImage::from_raw(sw, sh, data).unwrap();
         for m in support::MOVEMENTS {
             let clip = animatic
-                .clip(&still, m, 10, Some("Hello"), 1, "fit")
+                .clip(
+                    &still,
+                    &ClipSpec {
+                        movement: m,
+                        frames: 10,
+                        subtitle: Some("Hello"),
+                        seed: 1,
+                    },
+                    "fit",
+                )
                 .unwrap();
             assert_eq!(clip.frames(), 10);
         }
@@ -288,12 +297,8 @@ fn mismatched_clips_are_refused() {
     let a = Animatic::new(AnimaticOptions::new(256, 144, 24)).unwrap();
     let b = Animatic::new(AnimaticOptions::new(320, 180, 24)).unwrap();
     let still = RgbImage::filled(64, 64, [200, 100, 50]).unwrap();
-    let ca = a
-        .clip(&still, CameraMovement::Static, 3, None, 0, "a")
-        .unwrap();
-    let cb = b
-        .clip(&still, CameraMovement::Static, 3, None, 0, "b")
-        .unwrap();
+    let ca = a.clip(&still, &ClipSpec::hold(3), "a").unwrap();
+    let cb = b.clip(&still, &ClipSpec::hold(3), "b").unwrap();
     let err = assemble(&[ca, cb]).unwrap_err();
     assert!(err.is_bad_input(), "{err}");
     assert!(assemble(&[]).is_err());

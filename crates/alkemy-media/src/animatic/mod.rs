@@ -22,7 +22,7 @@ use crate::h264::{H264Encoder, Quality};
 use crate::mp4::EncodedClip;
 use crate::raster::RgbImage;
 use crate::resample;
-use crate::text::{self, Face, Rgba};
+use crate::text::{self, Face, Rgba, Style};
 use crate::yuv::{Yuv420, rgb_to_yuv420};
 
 /// How the animatic is rendered.
@@ -74,6 +74,40 @@ pub struct TitleCard {
     pub title: String,
     /// An optional line below (a synopsis).
     pub note: Option<String>,
+}
+
+/// What a clip shows of its still.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClipSpec<'a> {
+    /// The camera movement over the still.
+    pub movement: CameraMovement,
+    /// Length in frames (at least 1).
+    pub frames: u32,
+    /// A line burned in at the bottom, if any.
+    pub subtitle: Option<&'a str>,
+    /// Varies handheld shake between clips, deterministically.
+    pub seed: u64,
+}
+
+impl<'a> ClipSpec<'a> {
+    /// A held still: no movement, no subtitle.
+    pub fn hold(frames: u32) -> Self {
+        Self {
+            movement: CameraMovement::Static,
+            frames,
+            subtitle: None,
+            seed: 0,
+        }
+    }
+}
+
+/// One frame of a clip, as [`Animatic::frames`] produces them.
+#[derive(Debug, Clone, Copy)]
+pub enum Frame<'a> {
+    /// A new picture.
+    New(&'a Yuv420),
+    /// The previous picture again.
+    Repeat,
 }
 
 /// Renders animatic clips. `Send + Sync`: share one across threads.
@@ -129,28 +163,47 @@ impl Animatic {
     pub fn shot_clip(&self, still: &RgbImage, shot: &Shot) -> Result<EncodedClip> {
         let frames = shot.frames(self.options.fps);
         let subtitle = self.subtitle_of(shot);
-        self.clip(
-            still,
-            shot.movement,
+        let spec = ClipSpec {
+            movement: shot.movement,
             frames,
-            subtitle.as_deref(),
-            seed_of(&shot.id),
-            &shot.id,
-        )
+            subtitle: subtitle.as_deref(),
+            seed: seed_of(&shot.id),
+        };
+        self.clip(still, &spec, &shot.id)
     }
 
-    /// A clip of `frames` frames of `still` with a camera movement and an
-    /// optional subtitle; `seed` varies handheld shake; `context` names the
-    /// clip in errors.
+    /// A clip of `spec.frames` frames of `still` with a camera movement
+    /// and an optional subtitle; `context` names the clip in errors.
     pub fn clip(
         &self,
         still: &RgbImage,
-        movement: CameraMovement,
-        frames: u32,
-        subtitle: Option<&str>,
-        seed: u64,
+        spec: &ClipSpec<'_>,
         context: &str,
     ) -> Result<EncodedClip> {
+        let o = &self.options;
+        let mut enc = H264Encoder::new(o.width, o.height, o.fps, o.quality, context)?;
+        let mut samples = Vec::with_capacity(spec.frames as usize);
+        self.frames(still, spec, context, |frame| {
+            samples.push(match frame {
+                Frame::New(picture) => enc.encode(picture, 1000)?,
+                Frame::Repeat => enc.repeat(1000)?,
+            });
+            Ok(())
+        })?;
+        self.finish(enc, samples, context)
+    }
+
+    /// Produces the frames of a clip in order without encoding them: each is
+    /// a new picture or a repeat of the previous one (for other encoders,
+    /// previews and benchmarks).
+    pub fn frames(
+        &self,
+        still: &RgbImage,
+        spec: &ClipSpec<'_>,
+        context: &str,
+        mut sink: impl FnMut(Frame<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let frames = spec.frames;
         if frames == 0 {
             return Err(MediaError::param(
                 "clip length",
@@ -158,26 +211,26 @@ impl Animatic {
             ));
         }
         let o = &self.options;
-        let overlay = subtitle
+        let overlay = spec
+            .subtitle
             .filter(|s| !s.trim().is_empty())
             .map(|s| Overlay::subtitle(s, o.width, o.height))
             .transpose()?;
-        let steps = if motion::moves(movement) {
+        let moves = motion::moves(spec.movement);
+        let steps = if moves {
             (u64::from(frames) * u64::from(o.motion_fps))
                 .div_ceil(u64::from(o.fps))
                 .clamp(1, u64::from(frames)) as u32
         } else {
             1
         };
-        let source = Source::new(still, o.width, o.height, motion::moves(movement))?;
-        let mut frame = Yuv420::new(o.width, o.height)?;
-        let mut enc = H264Encoder::new(o.width, o.height, o.fps, o.quality, context)?;
-        let mut samples = Vec::with_capacity(frames as usize);
+        let source = Source::new(still, o.width, o.height, moves)?;
+        let mut picture = Yuv420::new(o.width, o.height)?;
         let mut step_done = u32::MAX;
         for i in 0..frames {
             let step = (u64::from(i) * u64::from(steps) / u64::from(frames)) as u32;
             if step == step_done {
-                samples.push(enc.repeat(1000)?);
+                sink(Frame::Repeat)?;
                 continue;
             }
             step_done = step;
@@ -186,13 +239,13 @@ impl Animatic {
             } else {
                 0.0
             };
-            source.render(motion::view_at(movement, t, seed), &mut frame);
+            source.render(motion::view_at(spec.movement, t, spec.seed), &mut picture);
             if let Some(ov) = &overlay {
-                ov.apply(&mut frame);
+                ov.apply(&mut picture);
             }
-            samples.push(enc.encode(&frame, 1000)?);
+            sink(Frame::New(&picture))?;
         }
-        self.finish(enc, samples, context)
+        Ok(())
     }
 
     /// One end of a shot's clip as an RGB image (for dissolves and thumbnails).
@@ -218,14 +271,8 @@ impl Animatic {
     /// A scene title card held for `frames` frames.
     pub fn title_card(&self, card: &TitleCard, frames: u32) -> Result<EncodedClip> {
         let img = render_title(card, self.options.width, self.options.height)?;
-        self.clip(
-            &img,
-            CameraMovement::Static,
-            frames,
-            None,
-            0,
-            &format!("title card {}", card.kicker),
-        )
+        let context = format!("title card {}", card.kicker);
+        self.clip(&img, &ClipSpec::hold(frames), &context)
     }
 
     /// A dissolve from `from` to `to` (any sizes; fitted to the frame) over
@@ -412,11 +459,8 @@ fn render_title(card: &TitleCard, width: u32, height: u32) -> Result<RgbImage> {
     text::draw(
         &mut rgba,
         width,
-        Face::Bold,
-        small,
-        centre(&card.kicker, Face::Bold, small),
-        y,
-        Rgba([255, 196, 80, 255]),
+        Style::new(Face::Bold, small, Rgba([255, 196, 80, 255])),
+        (centre(&card.kicker, Face::Bold, small), y),
         &card.kicker,
     );
     y += small * 0.6 + big * 1.1;
@@ -424,11 +468,8 @@ fn render_title(card: &TitleCard, width: u32, height: u32) -> Result<RgbImage> {
         text::draw(
             &mut rgba,
             width,
-            Face::Bold,
-            big,
-            centre(l, Face::Bold, big),
-            y,
-            Rgba([245, 245, 240, 255]),
+            Style::new(Face::Bold, big, Rgba([245, 245, 240, 255])),
+            (centre(l, Face::Bold, big), y),
             l,
         );
         y += big * 1.25;
@@ -437,11 +478,8 @@ fn render_title(card: &TitleCard, width: u32, height: u32) -> Result<RgbImage> {
         text::draw(
             &mut rgba,
             width,
-            Face::Regular,
-            small,
-            centre(l, Face::Regular, small),
-            y,
-            Rgba([170, 172, 180, 255]),
+            Style::new(Face::Regular, small, Rgba([170, 172, 180, 255])),
+            (centre(l, Face::Regular, small), y),
             l,
         );
         y += small * 1.4;

@@ -2,7 +2,7 @@
 //! alpha-blended onto each coded frame in YUV.
 
 use crate::error::Result;
-use crate::text::{self, Face, Rgba};
+use crate::text::{self, Face, Rgba, Style};
 use crate::yuv::Yuv420;
 
 /// A translucent box of text at a fixed place in the frame.
@@ -43,11 +43,8 @@ impl Overlay {
             text::draw(
                 &mut rgba,
                 bw,
-                Face::Bold,
-                px,
-                lx,
-                baseline,
-                Rgba([255, 255, 255, 255]),
+                Style::new(Face::Bold, px, Rgba([255, 255, 255, 255])),
+                (lx, baseline),
                 l,
             );
             baseline += px * 1.25;

@@ -122,11 +122,11 @@ impl BitWriter {
         let mut pos = from;
         // Bit by bit until the writer is byte-aligned, then whole bytes when
         // the source happens to be aligned the same way.
-        while pos < to && (self.used != 0 || pos % 8 != 0) {
+        while pos < to && (self.used != 0 || !pos.is_multiple_of(8)) {
             self.bit(u32::from((src[pos / 8] >> (7 - pos % 8)) & 1));
             pos += 1;
         }
-        if self.used == 0 && pos % 8 == 0 {
+        if self.used == 0 && pos.is_multiple_of(8) {
             let whole = (to - pos) / 8;
             self.out.extend_from_slice(&src[pos / 8..pos / 8 + whole]);
             pos += whole * 8;

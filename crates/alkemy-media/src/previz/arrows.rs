@@ -181,7 +181,7 @@ fn dashed_rect(c: &mut Canvas<'_>, x0: f32, y0: f32, x1: f32, y1: f32, width: f3
 fn label(c: &mut Canvas<'_>, s: &str, x: f32, y: f32, px: f32) {
     let w = text::measure(Face::Bold, px, s);
     let x = x.clamp(2.0, (c.w - w - 2.0).max(2.0));
-    c.label(Face::Bold, px, x, y, ARROW.mix(EDGE, 0.15), true, s);
+    c.label_shadowed(Face::Bold, px, (x, y), ARROW.mix(EDGE, 0.15), s);
 }
 
 /// Darkens the frame's edges into an iris: a point-of-view shot.
@@ -201,13 +201,11 @@ pub fn pov_iris(c: &mut Canvas<'_>) {
         c.ts = saved;
     }
     let px = (w.min(h) * 0.05).clamp(10.0, 40.0);
-    c.label(
+    c.label_shadowed(
         Face::Bold,
         px,
-        w * 0.04,
-        h * 0.04 + px,
+        (w * 0.04, h * 0.04 + px),
         Rgb(255, 255, 255),
-        true,
         "POV",
     );
 }

@@ -6,7 +6,7 @@
 use tiny_skia::{FillRule, Paint, Path, PathBuilder, Pixmap, Rect, Stroke, Transform};
 
 use super::look::Rgb;
-use crate::text::{self, Face, Rgba};
+use crate::text::{self, Face, Rgba, Style};
 
 /// The pixmap being drawn and the picture area's geometry.
 pub struct Canvas<'a> {
@@ -100,24 +100,26 @@ impl Canvas<'_> {
         }
     }
 
-    /// Draws text in screen coordinates (never rotated), with a soft shadow.
-    pub fn label(&mut self, face: Face, px: f32, x: f32, y: f32, c: Rgb, shadow: bool, s: &str) {
+    /// Draws text in screen coordinates (never rotated), baseline at `at.1`.
+    pub fn label(&mut self, face: Face, px: f32, at: (f32, f32), c: Rgb, s: &str) {
         let width = self.pm.width();
-        let data = self.pm.data_mut();
-        if shadow {
-            let off = (px / 14.0).max(1.0);
-            text::draw(
-                data,
-                width,
-                face,
-                px,
-                x + off,
-                y + off,
-                Rgba([0, 0, 0, 170]),
-                s,
-            );
-        }
-        text::draw(data, width, face, px, x, y, Rgba([c.0, c.1, c.2, 255]), s);
+        let style = Style::new(face, px, Rgba([c.0, c.1, c.2, 255]));
+        text::draw(self.pm.data_mut(), width, style, at, s);
+    }
+
+    /// Like [`Canvas::label`], with a soft dark shadow for busy backgrounds.
+    pub fn label_shadowed(&mut self, face: Face, px: f32, at: (f32, f32), c: Rgb, s: &str) {
+        let width = self.pm.width();
+        let off = (px / 14.0).max(1.0);
+        let shadow = Style::new(face, px, Rgba([0, 0, 0, 170]));
+        text::draw(
+            self.pm.data_mut(),
+            width,
+            shadow,
+            (at.0 + off, at.1 + off),
+            s,
+        );
+        self.label(face, px, at, c, s);
     }
 }
 

@@ -46,8 +46,8 @@ pub fn draw_band(c: &mut Canvas<'_>, shot: &Shot, band_h: f32) {
     let dur_w = text::measure(Face::Bold, px, &dur);
     let head = text::ellipsize(Face::Bold, px, &head, inner - dur_w - pad);
     let mut y = y0 + pad + px * 0.9;
-    c.label(Face::Bold, px, pad, y, WHITE, false, &head);
-    c.label(Face::Bold, px, width - pad - dur_w, y, ACCENT, false, &dur);
+    c.label(Face::Bold, px, (pad, y), WHITE, &head);
+    c.label(Face::Bold, px, (width - pad - dur_w, y), ACCENT, &dur);
 
     // Line 2: the camera.
     y += line;
@@ -60,7 +60,7 @@ pub fn draw_band(c: &mut Canvas<'_>, shot: &Shot, band_h: f32) {
     );
     let small = px * 0.9;
     let camera = text::ellipsize(Face::Regular, small, &camera, inner);
-    c.label(Face::Regular, small, pad, y, GREY, false, &camera);
+    c.label(Face::Regular, small, (pad, y), GREY, &camera);
 
     // Line 3: the dialogue line, or what happens.
     y += line;
@@ -70,7 +70,7 @@ pub fn draw_band(c: &mut Canvas<'_>, shot: &Shot, band_h: f32) {
         _ => (shot.description.clone(), GREY),
     };
     let body = text::ellipsize(Face::Regular, px, &body, inner);
-    c.label(Face::Regular, px, pad, y, color, false, &body);
+    c.label(Face::Regular, px, (pad, y), color, &body);
     c.ts = saved.0;
     c.straight = saved.1;
 }
@@ -102,10 +102,8 @@ pub fn draw_insert(c: &mut Canvas<'_>, shot: &Shot, pal: &Palette) {
     c.label(
         Face::Bold,
         small,
-        (w - tw) / 2.0,
-        y + small * 1.4,
+        ((w - tw) / 2.0, y + small * 1.4),
         Rgb(200, 70, 50),
-        false,
         tag,
     );
     let mut px = (h * 0.1).clamp(10.0, 90.0);
@@ -123,15 +121,7 @@ pub fn draw_insert(c: &mut Canvas<'_>, shot: &Shot, pal: &Palette) {
     let mut ly = y + ch / 2.0 - total / 2.0 + px * 0.95;
     for l in &lines {
         let lw = text::measure(Face::Bold, px, l);
-        c.label(
-            Face::Bold,
-            px,
-            (w - lw) / 2.0,
-            ly,
-            Rgb(30, 30, 36),
-            false,
-            l,
-        );
+        c.label(Face::Bold, px, ((w - lw) / 2.0, ly), Rgb(30, 30, 36), l);
         ly += px * 1.2;
     }
 }
@@ -142,12 +132,12 @@ pub fn draw_prompt_card(c: &mut Canvas<'_>, prompt: &str) {
     c.vgradient(0.0, w, 0.0, h, Rgb(58, 64, 82), Rgb(30, 32, 42));
     let px = (w.min(h) * 0.045).clamp(10.0, 40.0);
     let tag = "PREVIZ · PROMPT";
-    c.label(Face::Bold, px * 0.8, px, px * 1.6, ACCENT, false, tag);
+    c.label(Face::Bold, px * 0.8, (px, px * 1.6), ACCENT, tag);
     let max_lines = ((h - px * 4.0) / (px * 1.3)).max(1.0) as usize;
     let lines = text::wrap(Face::Regular, px, prompt, w - px * 2.0, max_lines.min(12));
     let mut y = px * 3.4;
     for l in &lines {
-        c.label(Face::Regular, px, px, y, WHITE, false, l);
+        c.label(Face::Regular, px, (px, y), WHITE, l);
         y += px * 1.3;
     }
 }

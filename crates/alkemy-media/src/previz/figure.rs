@@ -316,14 +316,14 @@ fn draw_face(
 /// Draws a figure seen from straight above: shoulders and the top of the head.
 pub fn draw_from_above(
     c: &mut Canvas<'_>,
-    cx: f32,
-    cy: f32,
+    centre: (f32, f32),
     height: f32,
     look: &CharacterLook,
     facing: Facing,
     light: f32,
     ink: Rgb,
 ) {
+    let (cx, cy) = centre;
     let w = 0.27 * height * look.build;
     let d = 0.11 * height;
     let ink_w = (height * 0.006).clamp(0.8, 5.0);

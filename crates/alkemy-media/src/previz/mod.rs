@@ -323,8 +323,7 @@ fn draw_cast(c: &mut Canvas<'_>, shot: &Shot, pal: &Palette, horizon: f32, overh
             let cy = pic_h * (0.5 + 0.12 * ((i % 3) as f32 - 1.0));
             figure::draw_from_above(
                 c,
-                p.placement.cx,
-                cy,
+                (p.placement.cx, cy),
                 from_above,
                 &p.look,
                 p.placement.facing,
@@ -377,15 +376,7 @@ fn name_tag(c: &mut Canvas<'_>, p: &Placed<'_>, size: ShotSize) {
     } else {
         Rgb(255, 255, 255)
     };
-    c.label(
-        Face::Bold,
-        px,
-        bx + px * 0.4,
-        by + bh * 0.76,
-        ink,
-        false,
-        &name,
-    );
+    c.label(Face::Bold, px, (bx + px * 0.4, by + bh * 0.76), ink, &name);
     c.ts = saved.0;
     c.straight = saved.1;
 }
