@@ -22,7 +22,7 @@ use alkemy_core::{
 use super::Draft;
 use super::DraftRole;
 use super::blocking::Stage;
-use super::grammar::{MoveCue, angle_cue, intensity, is_off_screen, movement_cue};
+use super::grammar::{MoveCue, angle_cue, cues, intensity, is_off_screen, movement_cue};
 use super::props::{is_insertable, prop_name};
 use super::setups::SetupKey;
 use super::style::{StyleParams, size_at, size_rank};
@@ -87,19 +87,17 @@ fn exchanges(beats: &[Beat]) -> Vec<Option<(usize, usize, usize)>> {
 }
 
 /// The on-screen speakers of exchange `ex`, in order of first line.
-fn participants(beats: &[Beat], ex_of: &[Option<(usize, usize, usize)>], ex: usize) -> Vec<String> {
+fn participants(
+    beats: &[Beat],
+    ex_of: &[Option<(usize, usize, usize)>],
+    off: &[bool],
+    ex: usize,
+) -> Vec<String> {
     let mut v: Vec<String> = Vec::new();
-    for (beat, pos) in beats.iter().zip(ex_of) {
-        if let (
-            Beat::Dialogue {
-                speaker,
-                extensions,
-                ..
-            },
-            Some((e, _, _)),
-        ) = (beat, pos)
+    for ((beat, pos), off) in beats.iter().zip(ex_of).zip(off) {
+        if let (Beat::Dialogue { speaker, .. }, Some((e, _, _))) = (beat, pos)
             && *e == ex
-            && !is_off_screen(extensions)
+            && !off
             && !v.contains(speaker)
         {
             v.push(speaker.clone());
@@ -113,6 +111,7 @@ fn participants(beats: &[Beat], ex_of: &[Option<(usize, usize, usize)>], ex: usi
 fn listener(
     beats: &[Beat],
     ex_of: &[Option<(usize, usize, usize)>],
+    off: &[bool],
     at: usize,
     speaker: &str,
     on_stage: &[String],
@@ -120,14 +119,11 @@ fn listener(
     let ex = ex_of[at].map(|(e, _, _)| e);
     let other = |i: usize| -> Option<&String> {
         match (&beats[i], ex_of[i]) {
-            (
-                Beat::Dialogue {
-                    speaker: s,
-                    extensions,
-                    ..
-                },
-                Some((e, _, _)),
-            ) if Some(e) == ex && s != speaker && !is_off_screen(extensions) => Some(s),
+            (Beat::Dialogue { speaker: s, .. }, Some((e, _, _)))
+                if Some(e) == ex && s != speaker && !off[i] =>
+            {
+                Some(s)
+            }
             _ => None,
         }
     };
@@ -215,12 +211,11 @@ fn is_rigged(m: CameraMovement) -> bool {
 /// Characters of the scene an action paragraph names in ordinary case
 /// (`Steel sits.`, `Steel's face`): the breakdown only reports names in
 /// capitals. A name counts when written capitalised as a whole word.
-fn named_in_prose(text: &str, scene: &Scene, out: &mut Vec<String>) {
-    for c in &scene.characters {
+fn named_in_prose(text: &str, scene: &Scene, proper_names: &[String], out: &mut Vec<String>) {
+    for (c, proper) in scene.characters.iter().zip(proper_names) {
         if out.iter().any(|n| n == c) {
             continue;
         }
-        let proper = crate::text::title_case(c);
         let mut from = 0;
         while let Some(i) = text[from..].find(proper.as_str()) {
             let at = from + i;
@@ -258,6 +253,16 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
     } = *input;
     let beats = &scene.beats;
     let ex_of = exchanges(beats);
+    let off_flags: Vec<bool> = beats
+        .iter()
+        .map(|b| matches!(b, Beat::Dialogue { extensions, .. } if is_off_screen(extensions)))
+        .collect();
+    let proper_names: Vec<String> = scene
+        .characters
+        .iter()
+        .map(|c| crate::text::title_case(c))
+        .collect();
+    let mut seen_dialogue = false;
     let pov_scene = angle_cue(&scene.heading) == Some(CameraAngle::Pov);
     let base_angle = if pov_scene {
         CameraAngle::Pov
@@ -345,7 +350,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                         add_unique(&mut named, c);
                     }
                 }
-                named_in_prose(text, scene, &mut named);
+                named_in_prose(text, scene, &proper_names, &mut named);
                 for c in &named {
                     add_unique(&mut on_stage, c);
                 }
@@ -355,13 +360,9 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     named
                 };
                 let words = word_count(text);
-                let cue = if params.movement_from_action {
-                    movement_cue(text)
-                } else {
-                    None
-                };
-                let in_exchange = ex_of[..i].iter().rev().flatten().next().is_some()
-                    && words <= EXCHANGE_BREAK_WORDS;
+                let (cue, angle_hint) = cues(text);
+                let cue = cue.filter(|_| params.movement_from_action);
+                let in_exchange = seen_dialogue && words <= EXCHANGE_BREAK_WORDS;
                 let size = match (cast.len(), cue) {
                     (0, _) | (_, Some(MoveCue::Reveal)) => ShotSize::Wide,
                     (_, Some(MoveCue::Track | MoveCue::Handheld)) => ShotSize::Full,
@@ -377,7 +378,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 let angle = if pov_scene {
                     CameraAngle::Pov
                 } else {
-                    angle_cue(text).unwrap_or(CameraAngle::EyeLevel)
+                    angle_hint.unwrap_or(CameraAngle::EyeLevel)
                 };
                 let setup = if is_rigged(movement) {
                     SetupKey::Move(i)
@@ -447,7 +448,8 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 dual,
                 span,
             } => {
-                let off = is_off_screen(extensions);
+                let off = off_flags[i];
+                seen_dialogue = true;
                 let words = word_count(text) as u64;
                 let weight = (words * 400 + 600).max(1000);
                 let pos = ex_of[i];
@@ -532,9 +534,9 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     });
                     continue;
                 }
-                let partner = listener(beats, &ex_of, i, speaker, &on_stage);
+                let partner = listener(beats, &ex_of, &off_flags, i, speaker, &on_stage);
                 if k == 0 && params.two_shot_first && partner.is_some() {
-                    let mut names = participants(beats, &ex_of, exchange);
+                    let mut names = participants(beats, &ex_of, &off_flags, exchange);
                     if let Some(p) = &partner {
                         add_unique(&mut names, p);
                     }

@@ -98,10 +98,41 @@ fn lower<'a>(word: &str, buf: &'a mut String) -> &'a str {
 
 /// The strongest movement cue in an action paragraph, if any.
 pub fn movement_cue(text: &str) -> Option<MoveCue> {
+    cues(text).0
+}
+
+/// An angle the action or heading asks for, if any.
+pub fn angle_cue(text: &str) -> Option<CameraAngle> {
+    cues(text).1
+}
+
+fn angle_of(prev: &str, cur: &str) -> Option<CameraAngle> {
+    match (prev, cur) {
+        (_, "pov") => Some(CameraAngle::Pov),
+        (_, "overhead" | "aerial") | ("from", "above") | ("bird's", "eye") => {
+            Some(CameraAngle::Overhead)
+        }
+        ("looks", "up") | ("gazes", "up") | (_, "towers" | "towering" | "looms") => {
+            Some(CameraAngle::Low)
+        }
+        ("looks", "down") | ("peers", "down") | ("stares", "down") => Some(CameraAngle::High),
+        (_, "dizzy" | "drunk" | "woozy" | "disoriented" | "reeling") => Some(CameraAngle::Dutch),
+        _ => None,
+    }
+}
+
+/// The movement and angle cues of a paragraph, in one pass over its words.
+pub fn cues(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
     let mut best: Option<MoveCue> = None;
+    let mut angle: Option<CameraAngle> = None;
     let mut prev = String::new();
     let mut cur = String::new();
     for w in words(text) {
+        // No cue word is longer than this: skip the work for long words.
+        if w.len() > 12 {
+            prev.clear();
+            continue;
+        }
         lower(w, &mut cur);
         let found = two_word_cue(&prev, &cur).or_else(|| single_word_cue(&cur));
         if let Some(c) = found
@@ -109,51 +140,31 @@ pub fn movement_cue(text: &str) -> Option<MoveCue> {
         {
             best = Some(c);
         }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    best
-}
-
-/// An angle the action or heading asks for, if any.
-pub fn angle_cue(text: &str) -> Option<CameraAngle> {
-    let mut prev = String::new();
-    let mut cur = String::new();
-    for w in words(text) {
-        lower(w, &mut cur);
-        let found = match (prev.as_str(), cur.as_str()) {
-            (_, "pov") => Some(CameraAngle::Pov),
-            (_, "overhead" | "aerial") | ("from", "above") | ("bird's", "eye") => {
-                Some(CameraAngle::Overhead)
-            }
-            ("looks", "up") | ("gazes", "up") | (_, "towers" | "towering" | "looms") => {
-                Some(CameraAngle::Low)
-            }
-            ("looks", "down") | ("peers", "down") | ("stares", "down") => Some(CameraAngle::High),
-            (_, "dizzy" | "drunk" | "woozy" | "disoriented" | "reeling") => {
-                Some(CameraAngle::Dutch)
-            }
-            _ => None,
-        };
-        if found.is_some() {
-            return found;
+        if angle.is_none() {
+            angle = angle_of(&prev, &cur);
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    None
+    (best, angle)
 }
 
 /// Whether a cue's extensions put the speaker off screen (`V.O.`, `O.S.`,
-/// `O.C.`, and their unpunctuated spellings).
+/// `O.C.`, and their unpunctuated spellings). Allocation-free: it runs on
+/// every dialogue block.
 pub fn is_off_screen(extensions: &[String]) -> bool {
     extensions.iter().any(|e| {
-        let compact: String = e
-            .chars()
-            .filter(|c| c.is_ascii_alphabetic())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let mut buf = [0u8; 12];
+        let mut n = 0;
+        for b in e.bytes().filter(u8::is_ascii_alphabetic) {
+            if n == buf.len() {
+                return false;
+            }
+            buf[n] = b.to_ascii_uppercase();
+            n += 1;
+        }
         matches!(
-            compact.as_str(),
-            "VO" | "OS" | "OC" | "OFF" | "OFFSCREEN" | "VOICEOVER" | "PRELAP"
+            &buf[..n],
+            b"VO" | b"OS" | b"OC" | b"OFF" | b"OFFSCREEN" | b"VOICEOVER" | b"PRELAP"
         )
     })
 }

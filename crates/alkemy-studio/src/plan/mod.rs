@@ -80,19 +80,25 @@ pub(crate) struct Draft {
     pub setup: SetupKey,
 }
 
-impl Draft {
-    fn dialogue(&self) -> Option<String> {
-        match self.lines.as_slice() {
-            [] => None,
-            [(_, text)] => Some(text.clone()),
-            many => Some(
-                many.iter()
-                    .map(|(s, t)| format!("{s}: {t}"))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-        }
+/// The speaker and the dialogue field of a shot from its lines: one line is
+/// its text; several are `NAME: text`, one per row.
+fn speaker_and_dialogue(lines: Vec<(String, String)>) -> (Option<String>, Option<String>) {
+    let mut it = lines.into_iter();
+    let Some((speaker, text)) = it.next() else {
+        return (None, None);
+    };
+    let mut rest = it.peekable();
+    if rest.peek().is_none() {
+        return (Some(speaker), Some(text));
     }
+    let mut out = format!("{speaker}: {text}");
+    for (s, t) in rest {
+        out.push('\n');
+        out.push_str(&s);
+        out.push_str(": ");
+        out.push_str(&t);
+    }
+    (Some(speaker), Some(out))
 }
 
 /// Plans every scene of a breakdown with the rules alone (the offline
@@ -197,7 +203,7 @@ impl Finisher {
                 id = format!("{base}-{n}");
                 n += 1;
             }
-            let dialogue = draft.dialogue();
+            let (speaker, dialogue) = speaker_and_dialogue(draft.lines);
             out.push(Shot {
                 id,
                 scene_index: u32::try_from(index).unwrap_or(u32::MAX),
@@ -211,7 +217,7 @@ impl Finisher {
                     .unwrap_or_else(|| params.lenses.for_size(draft.size)),
                 duration_ms,
                 cast: draft.cast,
-                speaker: draft.lines.first().map(|(s, _)| s.clone()),
+                speaker,
                 dialogue,
                 subject: draft.subject,
                 location: scene.location.clone(),

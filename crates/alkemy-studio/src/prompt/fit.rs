@@ -2,19 +2,21 @@
 //! least important first, and only a part that cannot fit on its own is
 //! shortened, between words.
 
+use std::borrow::Cow;
+
 /// A piece of a prompt with its importance (higher is kept longer).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Part {
+pub struct Part<'s> {
     /// The text (no leading or trailing separator).
-    pub text: String,
+    pub text: Cow<'s, str>,
     /// Importance: parts with lower priority are dropped first; among equals
     /// the later part goes first.
     pub priority: u8,
 }
 
-impl Part {
+impl<'s> Part<'s> {
     /// A part.
-    pub fn new(priority: u8, text: impl Into<String>) -> Self {
+    pub fn new(priority: u8, text: impl Into<Cow<'s, str>>) -> Self {
         Self {
             text: text.into(),
             priority,
@@ -24,7 +26,19 @@ impl Part {
 
 /// Joins the parts with `sep`, in order, within `limit` characters (Unicode
 /// scalar values). Empty parts are skipped.
-pub fn fit(parts: &[Part], sep: &str, limit: usize) -> String {
+pub fn fit(parts: &[Part<'_>], sep: &str, limit: usize) -> String {
+    // Fast path: bytes bound characters, so a short enough join fits as is.
+    let bytes: usize = parts.iter().map(|p| p.text.len() + sep.len()).sum();
+    if bytes <= limit && parts.iter().all(|p| !p.text.trim().is_empty()) {
+        let mut out = String::with_capacity(bytes);
+        for p in parts {
+            if !out.is_empty() {
+                out.push_str(sep);
+            }
+            out.push_str(&p.text);
+        }
+        return out;
+    }
     let sep_len = sep.chars().count();
     let lens: Vec<usize> = parts.iter().map(|p| p.text.chars().count()).collect();
     let mut keep: Vec<bool> = parts.iter().map(|p| !p.text.trim().is_empty()).collect();
@@ -92,7 +106,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn parts(v: &[(u8, &str)]) -> Vec<Part> {
+    fn parts<'a>(v: &[(u8, &'a str)]) -> Vec<Part<'a>> {
         v.iter().map(|(p, t)| Part::new(*p, *t)).collect()
     }
 

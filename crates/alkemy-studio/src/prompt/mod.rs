@@ -45,11 +45,18 @@ pub struct PromptContext<'a> {
     pub limits: PromptLimits,
 }
 
-/// Composes prompts; build once per shot list (it indexes the cast).
+/// Composes prompts; build once per shot list: it indexes the cast and
+/// prepares what every shot shares (the look, the negative prompts).
 #[derive(Debug)]
 pub struct Composer<'a> {
     ctx: PromptContext<'a>,
     names: HashMap<&'a str, String>,
+    /// The first three style keywords, the rest, and the palette.
+    style_main: Option<String>,
+    style_extra: Option<String>,
+    palette: Option<String>,
+    /// Fitted negative prompts for: an insert, one figure, two, any other.
+    negatives: [String; 4],
 }
 
 /// Importance of prompt parts (higher is kept longer).
@@ -67,6 +74,19 @@ mod rank {
     pub const QUALITY: u8 = 1;
 }
 
+/// Defects every frame avoids, most damaging first (dropped last).
+const DEFECTS: [&str; 9] = [
+    "text",
+    "subtitles",
+    "watermark",
+    "logo",
+    "deformed hands",
+    "extra fingers",
+    "distorted faces",
+    "blurry",
+    "low resolution",
+];
+
 impl<'a> Composer<'a> {
     /// A composer for a context.
     pub fn new(ctx: PromptContext<'a>) -> Self {
@@ -82,7 +102,55 @@ impl<'a> Composer<'a> {
                 )
             })
             .collect();
-        Self { ctx, names }
+        let (mut style_main, mut style_extra, mut palette) = (None, None, None);
+        if let Some(look) = ctx.moodboard {
+            let keywords: Vec<&str> = look
+                .style_keywords
+                .iter()
+                .map(|k| k.trim())
+                .filter(|k| !k.is_empty())
+                .collect();
+            let (main, extra) = keywords.split_at(keywords.len().min(3));
+            style_main = (!main.is_empty()).then(|| main.join(", "));
+            style_extra = (!extra.is_empty()).then(|| extra.join(", "));
+            let colours: Vec<&str> = look
+                .palette
+                .iter()
+                .map(|s| s.name.trim())
+                .filter(|s| !s.is_empty())
+                .collect();
+            palette = (!colours.is_empty())
+                .then(|| format!("colour palette of {}", crate::text::join_names(&colours)));
+        }
+        let negative = |extra: Option<&'static str>| {
+            let mut parts: Vec<Part<'_>> = Vec::with_capacity(16);
+            if let Some(look) = ctx.moodboard {
+                for a in look.avoid.iter().filter(|a| !a.trim().is_empty()) {
+                    parts.push(Part::new(rank::STYLE, a.trim()));
+                }
+            }
+            for (i, d) in DEFECTS.iter().enumerate() {
+                parts.push(Part::new(rank::GRAMMAR.saturating_sub(i as u8 / 2), *d));
+            }
+            if let Some(e) = extra {
+                parts.push(Part::new(rank::LIGHT, e));
+            }
+            fit(&parts, ", ", ctx.limits.negative_chars)
+        };
+        let negatives = [
+            negative(Some("people, faces")),
+            negative(Some("crowd, extra people")),
+            negative(Some("extra people")),
+            negative(None),
+        ];
+        Self {
+            ctx,
+            names,
+            style_main,
+            style_extra,
+            palette,
+            negatives,
+        }
     }
 
     fn name_of(&self, name: &str) -> String {
@@ -106,33 +174,49 @@ impl<'a> Composer<'a> {
             "centre frame"
         };
         let look = match f.facing {
-            Facing::Left => ", looking left",
-            Facing::Right => ", looking right",
-            Facing::Camera => ", facing camera",
-            Facing::Away => ", back to camera",
+            Facing::Left => "looking left",
+            Facing::Right => "looking right",
+            Facing::Camera => "facing camera",
+            Facing::Away => "back to camera",
         };
-        format!("{who}, {place}{look}")
+        format!("{who}, {place}, {look}")
     }
 
     /// The prompts for one shot.
     pub fn compose(&self, shot: &Shot) -> ShotPrompt {
+        let place = phrases::location(shot.int_ext, &shot.location);
+        self.compose_at(shot, &place)
+    }
+
+    /// The prompts for one shot whose location phrase is already made.
+    fn compose_at(&self, shot: &Shot, place: &str) -> ShotPrompt {
         let limits = self.ctx.limits;
+        let negative = match shot.cast.len() {
+            0 if shot.size == ShotSize::Insert => 0,
+            0 => 3,
+            1 => 1,
+            2 => 2,
+            _ => 3,
+        };
         ShotPrompt {
-            image: fit(&self.image_parts(shot), ", ", limits.image_chars),
-            motion: fit(&self.motion_parts(shot), ", ", limits.motion_chars),
-            negative: fit(&self.negative_parts(shot), ", ", limits.negative_chars),
+            image: fit(&self.image_parts(shot, place), ", ", limits.image_chars),
+            motion: fit(&self.motion_parts(shot, place), ", ", limits.motion_chars),
+            negative: self.negatives[negative].clone(),
             seed: seed(self.ctx.project, &shot.id),
         }
     }
 
-    fn image_parts(&self, shot: &Shot) -> Vec<Part> {
+    fn image_parts<'s>(&'s self, shot: &'s Shot, place: &'s str) -> Vec<Part<'s>> {
         let mut parts = Vec::with_capacity(12);
-        let mut grammar = String::from(phrases::size(shot.size));
+        let mut grammar = String::with_capacity(64);
+        grammar.push_str(phrases::size(shot.size));
         if shot.angle != CameraAngle::EyeLevel && shot.angle != CameraAngle::OverTheShoulder {
             grammar.push_str(", ");
             grammar.push_str(phrases::angle(shot.angle));
         }
-        grammar.push_str(&format!(", {}mm lens", shot.lens_mm));
+        grammar.push_str(", ");
+        grammar.push_str(&shot.lens_mm.to_string());
+        grammar.push_str("mm lens");
         parts.push(Part::new(rank::GRAMMAR, grammar));
         if shot.size == ShotSize::Insert
             && let Some(subject) = &shot.subject
@@ -164,50 +248,28 @@ impl<'a> Composer<'a> {
                 format!("{} speaking", title_case(speaker)),
             ));
         } else if shot.dialogue.is_none() && shot.size != ShotSize::Insert {
-            parts.push(Part::new(rank::ACTION, shot.description.clone()));
+            parts.push(Part::new(rank::ACTION, shot.description.as_str()));
         }
-        parts.push(Part::new(
-            rank::LOCATION,
-            phrases::location(shot.int_ext, &shot.location),
-        ));
+        parts.push(Part::new(rank::LOCATION, place));
         parts.push(Part::new(
             rank::LIGHT,
             phrases::light(shot.light, shot.int_ext),
         ));
-        self.look_parts(&mut parts);
+        if let Some(s) = &self.style_main {
+            parts.push(Part::new(rank::STYLE, s.as_str()));
+        }
+        if let Some(s) = &self.style_extra {
+            parts.push(Part::new(rank::STYLE_EXTRA, s.as_str()));
+        }
+        if let Some(s) = &self.palette {
+            parts.push(Part::new(rank::PALETTE, s.as_str()));
+        }
         parts.push(Part::new(rank::ASPECT, phrases::aspect(self.ctx.aspect)));
         parts.push(Part::new(rank::QUALITY, "cinematic film still, detailed"));
         parts
     }
 
-    fn look_parts(&self, parts: &mut Vec<Part>) {
-        let Some(look) = self.ctx.moodboard else {
-            return;
-        };
-        let mut keywords = look.style_keywords.iter().filter(|k| !k.trim().is_empty());
-        let main: Vec<&str> = keywords.by_ref().take(3).map(|s| s.trim()).collect();
-        if !main.is_empty() {
-            parts.push(Part::new(rank::STYLE, main.join(", ")));
-        }
-        let extra: Vec<&str> = keywords.map(|s| s.trim()).collect();
-        if !extra.is_empty() {
-            parts.push(Part::new(rank::STYLE_EXTRA, extra.join(", ")));
-        }
-        let colours: Vec<&str> = look
-            .palette
-            .iter()
-            .map(|s| s.name.trim())
-            .filter(|s| !s.is_empty())
-            .collect();
-        if !colours.is_empty() {
-            parts.push(Part::new(
-                rank::PALETTE,
-                format!("colour palette of {}", crate::text::join_names(&colours)),
-            ));
-        }
-    }
-
-    fn motion_parts(&self, shot: &Shot) -> Vec<Part> {
+    fn motion_parts<'s>(&'s self, shot: &'s Shot, place: &'s str) -> Vec<Part<'s>> {
         let mut parts = Vec::with_capacity(6);
         parts.push(Part::new(rank::GRAMMAR, phrases::movement(shot.movement)));
         let subject = shot
@@ -215,21 +277,28 @@ impl<'a> Composer<'a> {
             .iter()
             .find(|f| !f.foreground && Some(&f.name) == shot.speaker.as_ref())
             .or_else(|| shot.cast.iter().find(|f| !f.foreground));
-        let action = match (&shot.speaker, subject) {
-            (Some(speaker), Some(f)) if &f.name == speaker => format!(
-                "{} talks with natural expression and small gestures",
-                title_case(speaker)
+        let action: Part<'s> = match (&shot.speaker, subject) {
+            (Some(speaker), Some(f)) if &f.name == speaker => Part::new(
+                rank::SUBJECT,
+                format!(
+                    "{} talks with natural expression and small gestures",
+                    title_case(speaker)
+                ),
             ),
-            (Some(_), Some(f)) => format!("{} listens and reacts", title_case(&f.name)),
-            _ if shot.size == ShotSize::Insert => "the object in detail, subtle parallax".into(),
-            _ if shot.cast.is_empty() => "ambient motion in the scene, light and air".into(),
-            _ => shot.description.clone(),
+            (Some(_), Some(f)) => Part::new(
+                rank::SUBJECT,
+                format!("{} listens and reacts", title_case(&f.name)),
+            ),
+            _ if shot.size == ShotSize::Insert => {
+                Part::new(rank::SUBJECT, "the object in detail, subtle parallax")
+            }
+            _ if shot.cast.is_empty() => {
+                Part::new(rank::SUBJECT, "ambient motion in the scene, light and air")
+            }
+            _ => Part::new(rank::SUBJECT, shot.description.as_str()),
         };
-        parts.push(Part::new(rank::SUBJECT, action));
-        parts.push(Part::new(
-            rank::LOCATION,
-            phrases::location(shot.int_ext, &shot.location),
-        ));
+        parts.push(action);
+        parts.push(Part::new(rank::LOCATION, place));
         parts.push(Part::new(
             rank::LIGHT,
             phrases::light(shot.light, shot.int_ext),
@@ -237,42 +306,9 @@ impl<'a> Composer<'a> {
         if let Some(look) = self.ctx.moodboard
             && let Some(first) = look.style_keywords.first()
         {
-            parts.push(Part::new(rank::STYLE, first.trim().to_owned()));
+            parts.push(Part::new(rank::STYLE, first.trim()));
         }
         parts.push(Part::new(rank::QUALITY, "smooth, realistic motion"));
-        parts
-    }
-
-    fn negative_parts(&self, shot: &Shot) -> Vec<Part> {
-        let mut parts = Vec::with_capacity(16);
-        if let Some(look) = self.ctx.moodboard {
-            for a in look.avoid.iter().filter(|a| !a.trim().is_empty()) {
-                parts.push(Part::new(rank::STYLE, a.trim().to_owned()));
-            }
-        }
-        // Most damaging defects first: they are dropped last.
-        const BASE: [&str; 9] = [
-            "text",
-            "subtitles",
-            "watermark",
-            "logo",
-            "deformed hands",
-            "extra fingers",
-            "distorted faces",
-            "blurry",
-            "low resolution",
-        ];
-        for (i, b) in BASE.iter().enumerate() {
-            parts.push(Part::new(rank::GRAMMAR.saturating_sub(i as u8 / 2), *b));
-        }
-        match shot.cast.len() {
-            0 if shot.size == ShotSize::Insert => {
-                parts.push(Part::new(rank::LIGHT, "people, faces"))
-            }
-            1 => parts.push(Part::new(rank::LIGHT, "crowd, extra people")),
-            2 => parts.push(Part::new(rank::LIGHT, "extra people")),
-            _ => {}
-        }
         parts
     }
 }
@@ -294,8 +330,15 @@ pub fn seed(project: &str, shot_id: &str) -> u64 {
 /// Composes prompts for every shot of a list, in place.
 pub fn compose_all(list: &mut ShotList, ctx: PromptContext<'_>) {
     let composer = Composer::new(ctx);
+    // The location phrase is shared by the shots of a scene.
+    let mut place = String::new();
+    let mut scene = None;
     for shot in &mut list.shots {
-        shot.prompt = Some(composer.compose(shot));
+        if scene != Some(shot.scene_index) {
+            place = phrases::location(shot.int_ext, &shot.location);
+            scene = Some(shot.scene_index);
+        }
+        shot.prompt = Some(composer.compose_at(shot, &place));
     }
 }
 
