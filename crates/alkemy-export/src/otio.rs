@@ -11,7 +11,6 @@ use std::io::{self, Write};
 use alkemy_core::timeline::dissolve_split;
 use alkemy_core::{Timeline, TrackItem, TrackKind};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
 
 use crate::media_url::MediaPaths;
 
@@ -96,113 +95,243 @@ fn range(start: u64, frames: u64, fps: u32) -> TimeRange {
     }
 }
 
-fn document(timeline: &Timeline, options: &OtioOptions) -> Value {
+/// `{}`.
+#[derive(Serialize)]
+struct Empty {}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(rename = "OTIO_SCHEMA")]
+    schema: &'static str,
+    metadata: DocumentMeta,
+    name: &'a str,
+    global_start_time: RationalTime,
+    tracks: Stack<'a>,
+}
+
+#[derive(Serialize)]
+struct DocumentMeta {
+    alkemy: FrameSize,
+}
+
+#[derive(Serialize)]
+struct FrameSize {
+    width: u32,
+    height: u32,
+}
+
+#[derive(Serialize)]
+struct Stack<'a> {
+    #[serde(rename = "OTIO_SCHEMA")]
+    schema: &'static str,
+    metadata: Empty,
+    name: &'static str,
+    source_range: Option<TimeRange>,
+    effects: [Empty; 0],
+    markers: Vec<MarkerJson<'a>>,
+    enabled: bool,
+    children: Vec<TrackJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct MarkerJson<'a> {
+    #[serde(rename = "OTIO_SCHEMA")]
+    schema: &'static str,
+    metadata: Empty,
+    name: &'a str,
+    color: &'static str,
+    marked_range: TimeRange,
+    comment: &'static str,
+}
+
+#[derive(Serialize)]
+struct TrackJson<'a> {
+    #[serde(rename = "OTIO_SCHEMA")]
+    schema: &'static str,
+    metadata: Empty,
+    name: &'a str,
+    source_range: Option<TimeRange>,
+    effects: [Empty; 0],
+    markers: [Empty; 0],
+    enabled: bool,
+    children: Vec<ItemJson<'a>>,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ItemJson<'a> {
+    Clip(ClipJson<'a>),
+    Gap(GapJson),
+    Transition(TransitionJson),
+}
+
+#[derive(Serialize)]
+struct ClipJson<'a> {
+    #[serde(rename = "OTIO_SCHEMA")]
+    schema: &'static str,
+    metadata: ClipMeta<'a>,
+    name: &'a str,
+    source_range: TimeRange,
+    effects: [Empty; 0],
+    markers: [Empty; 0],
+    enabled: bool,
+    media_references: MediaReferences<'a>,
+    active_media_reference_key: &'static str,
+}
+
+#[derive(Serialize)]
+struct ClipMeta<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alkemy: Option<ShotMeta<'a>>,
+}
+
+#[derive(Serialize)]
+struct ShotMeta<'a> {
+    shot_id: &'a str,
+}
+
+#[derive(Serialize)]
+struct MediaReferences<'a> {
+    #[serde(rename = "DEFAULT_MEDIA")]
+    default_media: ExternalReference<'a>,
+}
+
+#[derive(Serialize)]
+struct ExternalReference<'a> {
+    #[serde(rename = "OTIO_SCHEMA")]
+    schema: &'static str,
+    metadata: Empty,
+    name: &'a str,
+    available_range: TimeRange,
+    available_image_bounds: Option<Empty>,
+    target_url: String,
+}
+
+#[derive(Serialize)]
+struct GapJson {
+    #[serde(rename = "OTIO_SCHEMA")]
+    schema: &'static str,
+    metadata: Empty,
+    name: &'static str,
+    source_range: TimeRange,
+    effects: [Empty; 0],
+    markers: [Empty; 0],
+    enabled: bool,
+}
+
+#[derive(Serialize)]
+struct TransitionJson {
+    #[serde(rename = "OTIO_SCHEMA")]
+    schema: &'static str,
+    metadata: Empty,
+    name: &'static str,
+    in_offset: RationalTime,
+    out_offset: RationalTime,
+    transition_type: &'static str,
+}
+
+fn document<'a>(timeline: &'a Timeline, options: &OtioOptions) -> Document<'a> {
     let fps = timeline.fps;
-    let tracks: Vec<Value> = timeline
+    let children = timeline
         .tracks
         .iter()
-        .map(|track| {
-            let children: Vec<Value> = track
+        .map(|track| TrackJson {
+            schema: "Track.1",
+            metadata: Empty {},
+            name: &track.name,
+            source_range: None,
+            effects: [],
+            markers: [],
+            enabled: true,
+            children: track
                 .items
                 .iter()
                 .map(|item| item_json(item, fps, &options.media))
-                .collect();
-            json!({
-                "OTIO_SCHEMA": "Track.1",
-                "metadata": {},
-                "name": track.name,
-                "source_range": null,
-                "effects": [],
-                "markers": [],
-                "enabled": true,
-                "children": children,
-                "kind": match track.kind {
-                    TrackKind::Video => "Video",
-                    TrackKind::Audio => "Audio",
-                },
-            })
+                .collect(),
+            kind: match track.kind {
+                TrackKind::Video => "Video",
+                TrackKind::Audio => "Audio",
+            },
         })
         .collect();
-    let markers: Vec<Value> = timeline
+    let markers = timeline
         .markers
         .iter()
-        .map(|m| {
-            json!({
-                "OTIO_SCHEMA": "Marker.2",
-                "metadata": {},
-                "name": m.name,
-                "color": "RED",
-                "marked_range": range(m.frame, m.frames, fps),
-                "comment": "",
-            })
+        .map(|m| MarkerJson {
+            schema: "Marker.2",
+            metadata: Empty {},
+            name: &m.name,
+            color: "RED",
+            marked_range: range(m.frame, m.frames, fps),
+            comment: "",
         })
         .collect();
-    json!({
-        "OTIO_SCHEMA": "Timeline.1",
-        "metadata": {
-            "alkemy": {"width": timeline.width, "height": timeline.height},
+    Document {
+        schema: "Timeline.1",
+        metadata: DocumentMeta {
+            alkemy: FrameSize {
+                width: timeline.width,
+                height: timeline.height,
+            },
         },
-        "name": timeline.name,
-        "global_start_time": rt(u64::from(options.start_seconds) * u64::from(fps), fps),
-        "tracks": {
-            "OTIO_SCHEMA": "Stack.1",
-            "metadata": {},
-            "name": "tracks",
-            "source_range": null,
-            "effects": [],
-            "markers": markers,
-            "enabled": true,
-            "children": tracks,
+        name: &timeline.name,
+        global_start_time: rt(u64::from(options.start_seconds) * u64::from(fps), fps),
+        tracks: Stack {
+            schema: "Stack.1",
+            metadata: Empty {},
+            name: "tracks",
+            source_range: None,
+            effects: [],
+            markers,
+            enabled: true,
+            children,
         },
-    })
+    }
 }
 
-fn item_json(item: &TrackItem, fps: u32, media: &MediaPaths) -> Value {
+fn item_json<'a>(item: &'a TrackItem, fps: u32, media: &MediaPaths) -> ItemJson<'a> {
     match item {
-        TrackItem::Clip(clip) => {
-            let mut metadata = Map::new();
-            if let Some(shot) = &clip.shot_id {
-                metadata.insert("alkemy".to_owned(), json!({ "shot_id": shot }));
-            }
-            json!({
-                "OTIO_SCHEMA": "Clip.2",
-                "metadata": metadata,
-                "name": clip.name,
-                "source_range": range(clip.source_in, clip.frames, fps),
-                "effects": [],
-                "markers": [],
-                "enabled": true,
-                "media_references": {
-                    "DEFAULT_MEDIA": {
-                        "OTIO_SCHEMA": "ExternalReference.1",
-                        "metadata": {},
-                        "name": clip.name,
-                        "available_range": range(0, clip.media_frames, fps),
-                        "available_image_bounds": null,
-                        "target_url": media.url(&clip.media),
-                    },
+        TrackItem::Clip(clip) => ItemJson::Clip(ClipJson {
+            schema: "Clip.2",
+            metadata: ClipMeta {
+                alkemy: clip.shot_id.as_deref().map(|shot_id| ShotMeta { shot_id }),
+            },
+            name: &clip.name,
+            source_range: range(clip.source_in, clip.frames, fps),
+            effects: [],
+            markers: [],
+            enabled: true,
+            media_references: MediaReferences {
+                default_media: ExternalReference {
+                    schema: "ExternalReference.1",
+                    metadata: Empty {},
+                    name: &clip.name,
+                    available_range: range(0, clip.media_frames, fps),
+                    available_image_bounds: None,
+                    target_url: media.url(&clip.media),
                 },
-                "active_media_reference_key": "DEFAULT_MEDIA",
-            })
-        }
-        TrackItem::Gap { frames } => json!({
-            "OTIO_SCHEMA": "Gap.1",
-            "metadata": {},
-            "name": "",
-            "source_range": range(0, *frames, fps),
-            "effects": [],
-            "markers": [],
-            "enabled": true,
+            },
+            active_media_reference_key: "DEFAULT_MEDIA",
+        }),
+        TrackItem::Gap { frames } => ItemJson::Gap(GapJson {
+            schema: "Gap.1",
+            metadata: Empty {},
+            name: "",
+            source_range: range(0, *frames, fps),
+            effects: [],
+            markers: [],
+            enabled: true,
         }),
         TrackItem::Dissolve { frames } => {
             let (before, after) = dissolve_split(*frames);
-            json!({
-                "OTIO_SCHEMA": "Transition.1",
-                "metadata": {},
-                "name": "Cross Dissolve",
-                "in_offset": rt(before, fps),
-                "out_offset": rt(after, fps),
-                "transition_type": "SMPTE_Dissolve",
+            ItemJson::Transition(TransitionJson {
+                schema: "Transition.1",
+                metadata: Empty {},
+                name: "Cross Dissolve",
+                in_offset: rt(before, fps),
+                out_offset: rt(after, fps),
+                transition_type: "SMPTE_Dissolve",
             })
         }
     }
@@ -210,6 +339,8 @@ fn item_json(item: &TrackItem, fps: u32, media: &MediaPaths) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
     use crate::edl::tests::two_clips;
 
