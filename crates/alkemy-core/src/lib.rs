@@ -19,6 +19,7 @@ pub mod project;
 pub mod screenplay;
 pub mod shot;
 pub mod timeline;
+pub mod usage;
 
 pub use breakdown::{
     Beat, Breakdown, Character, ElementCategory, ElementSuggestion, IntExt, Light, Location, Scene,
@@ -36,3 +37,4 @@ pub use project::{AspectRatio, ProjectSettings, Resolution};
 pub use screenplay::{Element, ElementKind, Screenplay, SourceFormat, Span, TitleEntry};
 pub use shot::{CameraAngle, CameraMovement, Facing, Figure, Shot, ShotList, ShotPrompt, ShotSize};
 pub use timeline::{Clip, Marker, Timeline, Track, TrackItem, TrackKind};
+pub use usage::{Capability, Skipped, UnitKind, Units, UsageRecord};

@@ -1,0 +1,199 @@
+//! Budgets: money reserved before a call is sent and reconciled after.
+//!
+//! A call first [`reserve`](Budget::reserve)s its quote. If the quote does not
+//! fit in what is left (limit − spent − reserved by calls in flight), nothing
+//! is sent. On success the reservation is [`settle`](Reservation::settle)d with
+//! the actual cost; on failure it is dropped and the money returns to the pool,
+//! so a failed or retried attempt is never charged.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use alkemy_core::Money;
+
+/// A request that does not fit in the budget.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{what} would cost {needed}, but only {left} of the {limit} budget is left \
+     ({spent} spent, {reserved} reserved by calls in flight); nothing was sent. \
+     Raise the budget (--budget) or choose a cheaper provider"
+)]
+pub struct OverBudget {
+    /// What was asked for (`fal:flux-dev image`).
+    pub what: String,
+    /// The quote.
+    pub needed: Money,
+    /// What was left.
+    pub left: Money,
+    /// The limit.
+    pub limit: Money,
+    /// Spent so far.
+    pub spent: Money,
+    /// Reserved by calls in flight.
+    pub reserved: Money,
+}
+
+#[derive(Debug, Default)]
+struct Ledger {
+    spent: Money,
+    reserved: Money,
+}
+
+/// A spending limit shared by every call of a production.
+#[derive(Debug)]
+pub struct Budget {
+    limit: Option<Money>,
+    state: Mutex<Ledger>,
+}
+
+impl Budget {
+    /// A budget of `limit`; `None` means no limit (still accounted).
+    pub fn new(limit: Option<Money>) -> Arc<Self> {
+        Self::with_spent(limit, Money::ZERO)
+    }
+
+    /// A budget that has already spent `spent` (a resumed production).
+    pub fn with_spent(limit: Option<Money>, spent: Money) -> Arc<Self> {
+        Arc::new(Self {
+            limit,
+            state: Mutex::new(Ledger {
+                spent,
+                reserved: Money::ZERO,
+            }),
+        })
+    }
+
+    /// No limit.
+    pub fn unlimited() -> Arc<Self> {
+        Self::new(None)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ledger> {
+        // The critical sections only add and subtract; a panic elsewhere
+        // cannot leave the numbers half-updated, so a poisoned lock is usable.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The limit, if any.
+    pub fn limit(&self) -> Option<Money> {
+        self.limit
+    }
+
+    /// Settled spending so far.
+    pub fn spent(&self) -> Money {
+        self.lock().spent
+    }
+
+    /// Money held by calls in flight.
+    pub fn reserved(&self) -> Money {
+        self.lock().reserved
+    }
+
+    /// What is left to reserve (`None` without a limit).
+    pub fn remaining(&self) -> Option<Money> {
+        let l = self.lock();
+        self.limit
+            .map(|limit| limit.saturating_sub(l.spent + l.reserved))
+    }
+
+    /// Reserves `amount` for a call described by `what`, or refuses.
+    pub fn reserve(self: &Arc<Self>, amount: Money, what: &str) -> Result<Reservation, OverBudget> {
+        let mut l = self.lock();
+        if let Some(limit) = self.limit {
+            let left = limit.saturating_sub(l.spent + l.reserved);
+            if amount > left {
+                return Err(OverBudget {
+                    what: what.to_owned(),
+                    needed: amount,
+                    left,
+                    limit,
+                    spent: l.spent,
+                    reserved: l.reserved,
+                });
+            }
+        }
+        l.reserved += amount;
+        Ok(Reservation {
+            budget: Arc::clone(self),
+            amount,
+            open: true,
+        })
+    }
+}
+
+/// Money held for one call. Dropping it releases the money unspent.
+#[derive(Debug)]
+#[must_use = "a reservation is released when dropped; settle it on success"]
+pub struct Reservation {
+    budget: Arc<Budget>,
+    amount: Money,
+    open: bool,
+}
+
+impl Reservation {
+    /// The amount held.
+    pub fn amount(&self) -> Money {
+        self.amount
+    }
+
+    /// Records the actual cost and releases the hold.
+    pub fn settle(mut self, actual: Money) {
+        let mut l = self.budget.lock();
+        l.reserved = l.reserved.saturating_sub(self.amount);
+        l.spent += actual;
+        self.open = false;
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.open {
+            let mut l = self.budget.lock();
+            l.reserved = l.reserved.saturating_sub(self.amount);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd(s: &str) -> Money {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn reserve_settle_release() {
+        let b = Budget::new(Some(usd("1.00")));
+        let a = b.reserve(usd("0.40"), "a").unwrap();
+        let c = b.reserve(usd("0.50"), "c").unwrap();
+        assert_eq!(b.remaining(), Some(usd("0.10")));
+        let err = b.reserve(usd("0.20"), "fal:flux-dev image").unwrap_err();
+        assert_eq!(err.left, usd("0.10"));
+        let msg = err.to_string();
+        assert!(
+            msg.contains("fal:flux-dev image") && msg.contains("nothing was sent"),
+            "{msg}"
+        );
+        a.settle(usd("0.30")); // cheaper than quoted
+        drop(c); // failed: released
+        assert_eq!(b.spent(), usd("0.30"));
+        assert_eq!(b.reserved(), Money::ZERO);
+        assert_eq!(b.remaining(), Some(usd("0.70")));
+        assert!(b.reserve(usd("0.70"), "exact fit").is_ok());
+    }
+
+    #[test]
+    fn unlimited_budgets_still_account() {
+        let b = Budget::unlimited();
+        b.reserve(usd("1000"), "big").unwrap().settle(usd("999"));
+        assert_eq!(b.spent(), usd("999"));
+        assert_eq!(b.remaining(), None);
+    }
+
+    #[test]
+    fn resumed_budgets_start_spent() {
+        let b = Budget::with_spent(Some(usd("2")), usd("1.5"));
+        assert!(b.reserve(usd("0.6"), "x").is_err());
+        assert!(b.reserve(usd("0.5"), "x").is_ok());
+    }
+}
