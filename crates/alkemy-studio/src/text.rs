@@ -9,10 +9,44 @@ pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-/// Number of words in `text`.
+/// Number of words in `text` (runs of bytes other than ASCII whitespace:
+/// counted on bytes because it runs on every beat of a feature).
 pub(crate) fn word_count(text: &str) -> usize {
-    text.split_whitespace().count()
+    let mut count = 0;
+    let mut in_word = false;
+    for &b in text.as_bytes() {
+        let space = b.is_ascii_whitespace();
+        if !space && !in_word {
+            count += 1;
+        }
+        in_word = !space;
+    }
+    count
 }
+
+/// A small, fast hasher (FxHash) for the planner's own keys: shot numbers
+/// and ids. Not collision-resistant; the sets it backs hold a few thousand
+/// entries, so even adversarial input costs milliseconds, not a hang.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Builds [`FxHasher`]s.
+pub(crate) type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 /// `text` on one line, whitespace collapsed, at most `max_chars` characters,
 /// cut only between words; an ellipsis marks a cut. The first sentence is
@@ -102,6 +136,13 @@ pub(crate) fn join_names<S: AsRef<str>>(names: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_words() {
+        assert_eq!(word_count(""), 0);
+        assert_eq!(word_count("  one\ttwo\n three  "), 3);
+        assert_eq!(word_count("café crème"), 2);
+    }
 
     #[test]
     fn words_trim_punctuation() {

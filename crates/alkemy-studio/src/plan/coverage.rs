@@ -281,7 +281,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
             _ => None,
         });
         let reveal = params.movement_from_action
-            && first_action.and_then(movement_cue) == Some(MoveCue::Reveal);
+            && first_action.is_some_and(|t| movement_cue(t) == Some(MoveCue::Reveal));
         let movement = if reveal {
             movement_for(Some(MoveCue::Reveal), params, Facing::Camera)
         } else {

@@ -92,7 +92,8 @@ fn two_word_cue(a: &str, b: &str) -> Option<MoveCue> {
 /// Lower-cases an ASCII word into `buf` (non-ASCII words stay as they are).
 fn lower<'a>(word: &str, buf: &'a mut String) -> &'a str {
     buf.clear();
-    buf.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+    buf.push_str(word);
+    buf.make_ascii_lowercase();
     buf.as_str()
 }
 
@@ -128,8 +129,9 @@ pub fn cues(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
     let mut prev = String::new();
     let mut cur = String::new();
     for w in words(text) {
-        // No cue word is longer than this: skip the work for long words.
-        if w.len() > 12 {
+        // No cue word is shorter or longer than these, nor starts with a
+        // digit: skip the work for the rest.
+        if w.len() < 2 || w.len() > 12 || !w.as_bytes()[0].is_ascii_alphabetic() {
             prev.clear();
             continue;
         }

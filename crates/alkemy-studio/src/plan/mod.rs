@@ -105,8 +105,8 @@ fn speaker_and_dialogue(lines: Vec<(String, String)>) -> (Option<String>, Option
 /// default). Deterministic; never fails; every scene gets at least one shot.
 pub fn plan(breakdown: &Breakdown, options: &PlanOptions) -> ShotList {
     let planner = Planner::new(breakdown);
-    let mut finisher = Finisher::default();
-    let mut shots = Vec::with_capacity(breakdown.scenes.len() * 8);
+    let mut finisher = Finisher::with_capacity(breakdown.scenes.len() * 12);
+    let mut shots = Vec::with_capacity(breakdown.scenes.len() * 12);
     for (index, scene) in breakdown.scenes.iter().enumerate() {
         let params = options.params_for(&scene.number);
         let drafts = planner.cover(breakdown, index, &params);
@@ -120,12 +120,13 @@ pub fn plan(breakdown: &Breakdown, options: &PlanOptions) -> ShotList {
 
 /// Per-breakdown lookups the rules need, built once.
 pub(crate) struct Planner<'a> {
-    elements: HashMap<&'a str, Vec<&'a ElementSuggestion>>,
+    elements: HashMap<&'a str, Vec<&'a ElementSuggestion>, crate::text::FxBuild>,
 }
 
 impl<'a> Planner<'a> {
     pub(crate) fn new(breakdown: &'a Breakdown) -> Self {
-        let mut elements: HashMap<&str, Vec<&ElementSuggestion>> = HashMap::new();
+        let mut elements: HashMap<&str, Vec<&ElementSuggestion>, crate::text::FxBuild> =
+            HashMap::default();
         for e in &breakdown.elements {
             elements.entry(e.scene.as_str()).or_default().push(e);
         }
@@ -159,7 +160,7 @@ impl<'a> Planner<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Finisher {
     numbers: Numberer,
-    ids: HashSet<String>,
+    ids: HashSet<String, crate::text::FxBuild>,
 }
 
 fn id_part(s: &str) -> String {
@@ -175,6 +176,14 @@ fn id_part(s: &str) -> String {
 }
 
 impl Finisher {
+    /// A finisher sized for about `shots` shots.
+    pub(crate) fn with_capacity(shots: usize) -> Self {
+        Self {
+            numbers: Numberer::with_capacity(shots),
+            ids: HashSet::with_capacity_and_hasher(shots, crate::text::FxBuild::default()),
+        }
+    }
+
     pub(crate) fn finish(
         &mut self,
         scene: &Scene,

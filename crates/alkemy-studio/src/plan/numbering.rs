@@ -11,6 +11,8 @@
 
 use std::collections::HashSet;
 
+use crate::text::FxBuild;
+
 /// The shot letters, without `I` and `O`.
 const LETTERS: &[u8; 24] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
 
@@ -46,10 +48,17 @@ pub fn candidate(scene_number: &str, k: usize) -> String {
 /// Hands out unique shot numbers across a shot list.
 #[derive(Debug, Default)]
 pub struct Numberer {
-    used: HashSet<String>,
+    used: HashSet<String, FxBuild>,
 }
 
 impl Numberer {
+    /// A numberer sized for about `shots` numbers.
+    pub fn with_capacity(shots: usize) -> Self {
+        Self {
+            used: HashSet::with_capacity_and_hasher(shots, FxBuild::default()),
+        }
+    }
+
     /// `count` unique numbers for a scene, in order.
     pub fn scene(&mut self, scene_number: &str, count: usize) -> Vec<String> {
         let mut out = Vec::with_capacity(count);

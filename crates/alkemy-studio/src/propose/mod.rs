@@ -198,7 +198,7 @@ pub async fn plan_with_model(
     }
 
     let planner = Planner::new(breakdown);
-    let mut finisher = Finisher::default();
+    let mut finisher = Finisher::with_capacity(rules.shots.len() * 2);
     let mut shots = Vec::with_capacity(rules.shots.len());
     for (i, scene) in breakdown.scenes.iter().enumerate() {
         let params = options.params_for(&scene.number);
