@@ -10,9 +10,12 @@
 //! and contracts. Everything is `serde`-serialisable, and everything that a cache
 //! key is computed from serialises deterministically (no hash maps).
 
+pub mod asset;
 pub mod breakdown;
 pub mod capability;
 pub mod hash;
+pub mod ids;
+pub mod job;
 pub mod look;
 pub mod money;
 pub mod project;
@@ -21,6 +24,7 @@ pub mod shot;
 pub mod timeline;
 pub mod usage;
 
+pub use asset::{AssetKind, MediaInfo, Provenance};
 pub use breakdown::{
     Beat, Breakdown, Character, ElementCategory, ElementSuggestion, IntExt, Light, Location, Scene,
     Stats, TimeOfDay,
@@ -31,6 +35,11 @@ pub use capability::{
     TextResponse, TokenUsage, TrainRequest, TrainedIdentity, VideoModel, VideoRequest,
 };
 pub use hash::ContentHash;
+pub use ids::{
+    AnalysisId, AssetId, CharacterId, IdentityId, JobId, MoodboardId, MoodboardItemId, ProjectId,
+    ProviderKeyId, ScriptVersionId, TimelineId, TokenId, UsageId, UserId,
+};
+pub use job::{JobKind, JobState, Progress};
 pub use look::{Moodboard, Rgb, Swatch};
 pub use money::Money;
 pub use project::{AspectRatio, ProjectSettings, Resolution};
