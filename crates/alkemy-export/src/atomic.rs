@@ -46,9 +46,19 @@ where
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| err("name the file")(io::Error::from(io::ErrorKind::InvalidInput)))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // Temporary files are private (0600); the output must get the mode a
+    // plain `File::create` would (0666 less the umask), or keep the mode of
+    // the file it replaces.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    let tmp = builder
         .tempfile_in(dir)
         .map_err(err("create temporary file"))?;
     {
@@ -91,6 +101,22 @@ mod tests {
         write_atomic(&path, b"second version").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second version");
         assert_eq!(entries(dir.path()), vec!["timeline.edl"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_mode_of_an_ordinary_new_file_or_keep_the_old_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").unwrap();
+        let ours = dir.path().join("timeline.otio");
+        write_atomic(&ours, b"{}").unwrap();
+        assert_eq!(mode(&ours), mode(&plain));
+        std::fs::set_permissions(&ours, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&ours, b"{ }").unwrap();
+        assert_eq!(mode(&ours), 0o640);
     }
 
     #[test]
