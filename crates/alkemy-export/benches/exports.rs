@@ -11,37 +11,16 @@ use std::hint::black_box;
 use alkemy_core::{ContentHash, Money};
 use alkemy_export::manifest::{AssetKind, ManifestAsset};
 use alkemy_export::storyboard::{html, pdf};
-use alkemy_export::{AssembleOptions, Manifest, Panel, Storyboard, assemble, edl, fcpxml, otio};
+use alkemy_export::{Manifest, assemble, edl, fcpxml, otio};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn exports(c: &mut Criterion) {
     let shots = support::feature(190, 1_100);
     let media = support::media(&shots, 24, 12);
-    let options = AssembleOptions {
-        name: "Big Fish".to_owned(),
-        fps: 24,
-        width: 1280,
-        height: 720,
-        scene_dissolve_frames: 12,
-        title_card_frames: 48,
-    };
+    let options = support::feature_options();
     let timeline = assemble(&shots, &media, &options).unwrap();
-    let pngs: Vec<Vec<u8>> = (0..shots.shots.len())
-        .map(|i| support::panel_png(320, 180, i as u8))
-        .collect();
-    let panels: Vec<Panel<'_>> = shots
-        .shots
-        .iter()
-        .zip(&pngs)
-        .map(|(shot, png)| Panel {
-            shot,
-            image: Some(png),
-        })
-        .collect();
-    let board = Storyboard {
-        title: "Big Fish",
-        panels,
-    };
+    let pngs = support::pngs(&shots, 320, 180);
+    let board = support::board("Big Fish", &shots, &pngs);
 
     let mut g = c.benchmark_group("feature_1100_shots");
     g.sample_size(10);

@@ -11,40 +11,17 @@ mod support;
 use std::path::PathBuf;
 
 use alkemy_export::storyboard::{html, pdf};
-use alkemy_export::{
-    AssembleOptions, Panel, Storyboard, assemble, edl, fcpxml, otio, write_atomic,
-};
+use alkemy_export::{assemble, edl, fcpxml, otio, write_atomic};
 
 fn main() {
     let dir = PathBuf::from(std::env::args().nth(1).expect("usage: feature_exports DIR"));
     std::fs::create_dir_all(&dir).unwrap();
     let shots = support::feature(190, 1_100);
     let media = support::media(&shots, 24, 12);
-    let options = AssembleOptions {
-        name: "Big Fish".to_owned(),
-        fps: 24,
-        width: 1280,
-        height: 720,
-        scene_dissolve_frames: 12,
-        title_card_frames: 48,
-    };
+    let options = support::feature_options();
     let timeline = assemble(&shots, &media, &options).unwrap();
-    let pngs: Vec<Vec<u8>> = (0..shots.shots.len())
-        .map(|i| support::panel_png(320, 180, i as u8))
-        .collect();
-    let panels = shots
-        .shots
-        .iter()
-        .zip(&pngs)
-        .map(|(shot, png)| Panel {
-            shot,
-            image: Some(png),
-        })
-        .collect();
-    let board = Storyboard {
-        title: "Big Fish",
-        panels,
-    };
+    let pngs = support::pngs(&shots, 320, 180);
+    let board = support::board("Big Fish", &shots, &pngs);
     let write = |name: &str, bytes: &[u8]| write_atomic(&dir.join(name), bytes).unwrap();
     write(
         "timeline.otio",

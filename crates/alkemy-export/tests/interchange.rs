@@ -63,6 +63,30 @@ fn items_of<'v>(read: &'v Value, kind: &str) -> Vec<&'v Value> {
         .collect()
 }
 
+/// Our clips against the clips read back: names, durations, in points.
+fn assert_same_clips(timeline: &Timeline, read: &Value) {
+    let ours: Vec<_> = timeline.tracks[0].clips().collect();
+    let clips = items_of(read, "clip");
+    assert_eq!(clips.len(), ours.len());
+    for (c, o) in clips.iter().zip(&ours) {
+        assert_eq!(c["name"], o.name.as_str());
+        assert_eq!(n(&c["duration"]), o.frames, "{}", o.name);
+        assert_eq!(n(&c["start"]), o.source_in, "{}", o.name);
+    }
+}
+
+/// The marker names read back, against ours.
+fn assert_same_markers(timeline: &Timeline, read: &Value) {
+    let markers: Vec<&str> = read["markers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    let ours: Vec<&str> = timeline.markers.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(markers, ours);
+}
+
 fn n(v: &Value) -> u64 {
     v.as_u64()
         .unwrap_or_else(|| panic!("not a frame count: {v}"))
@@ -77,13 +101,12 @@ fn opentimelineio_reads_our_otio_with_the_same_clips_transitions_and_markers() {
     let bytes = otio::to_bytes(&timeline, &otio::OtioOptions::default()).unwrap();
     let read = read_back(&python, &bytes, "otio", "otio_json", 24);
 
-    let ours: Vec<_> = timeline.tracks[0].clips().collect();
-    let clips = items_of(&read, "clip");
-    assert_eq!(clips.len(), ours.len());
-    for (c, o) in clips.iter().zip(&ours) {
-        assert_eq!(c["name"], o.name.as_str());
-        assert_eq!(n(&c["duration"]), o.frames, "{}", o.name);
-        assert_eq!(n(&c["start"]), o.source_in, "{}", o.name);
+    assert_same_clips(&timeline, &read);
+    // OTIO also keeps each clip's media reference.
+    for (c, o) in items_of(&read, "clip")
+        .iter()
+        .zip(timeline.tracks[0].clips())
+    {
         assert_eq!(n(&c["available"]), o.media_frames, "{}", o.name);
         assert_eq!(c["url"], o.media.as_str());
     }
@@ -107,15 +130,8 @@ fn opentimelineio_reads_our_otio_with_the_same_clips_transitions_and_markers() {
         assert_eq!((n(&t["in_offset"]), n(&t["out_offset"])), (before, after));
         assert_eq!(t["kind"], "SMPTE_Dissolve");
     }
-    let markers: Vec<&str> = read["markers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m.as_str().unwrap())
-        .collect();
-    let our_markers: Vec<&str> = timeline.markers.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!(markers, our_markers);
-    assert_eq!(markers.len(), SCENES as usize);
+    assert_same_markers(&timeline, &read);
+    assert_eq!(timeline.markers.len(), SCENES as usize);
     assert_eq!(n(&read["duration"]), timeline.frames());
     assert_eq!(read["name"], "Brick & Steel <final>");
 }
@@ -183,14 +199,7 @@ fn the_fcpxml_reader_finds_the_same_clips_durations_and_scene_markers() {
     let bytes = fcpxml::to_bytes(&timeline, &options).unwrap();
     let read = read_back(&python, &bytes, "fcpxml", "fcpx_xml", 24);
 
-    let ours: Vec<_> = timeline.tracks[0].clips().collect();
-    let clips = items_of(&read, "clip");
-    assert_eq!(clips.len(), ours.len());
-    for (c, o) in clips.iter().zip(&ours) {
-        assert_eq!(c["name"], o.name.as_str());
-        assert_eq!(n(&c["duration"]), o.frames, "{}", o.name);
-        assert_eq!(n(&c["start"]), o.source_in, "{}", o.name);
-    }
+    assert_same_clips(&timeline, &read);
     // The reader ignores the sequence's tcStart and puts a gap of that
     // length first; nothing else may be a gap.
     let gaps = items_of(&read, "gap");
@@ -203,12 +212,5 @@ fn the_fcpxml_reader_finds_the_same_clips_durations_and_scene_markers() {
         n(&read["duration"]) - n(&gaps[0]["duration"]),
         timeline.frames()
     );
-    let markers: Vec<&str> = read["markers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m.as_str().unwrap())
-        .collect();
-    let our_markers: Vec<&str> = timeline.markers.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!(markers, our_markers);
+    assert_same_markers(&timeline, &read);
 }

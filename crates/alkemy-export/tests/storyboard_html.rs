@@ -41,23 +41,9 @@ fn board_shots() -> ShotList {
 #[test]
 fn every_panel_is_present_grouped_by_scene_with_its_image_inlined() {
     let shots = board_shots();
-    let pngs: Vec<Vec<u8>> = (0..shots.shots.len())
-        .map(|i| support::panel_png(32, 18, i as u8))
-        .collect();
-    let mut panels: Vec<Panel<'_>> = shots
-        .shots
-        .iter()
-        .zip(&pngs)
-        .map(|(shot, png)| Panel {
-            shot,
-            image: Some(png),
-        })
-        .collect();
-    panels[7].image = None;
-    let board = Storyboard {
-        title: "Brick & <Steel>",
-        panels,
-    };
+    let pngs = support::pngs(&shots, 32, 18);
+    let mut board = support::board("Brick & <Steel>", &shots, &pngs);
+    board.panels[7].image = None;
     let page = String::from_utf8(html::to_bytes(&board)).unwrap();
     let doc = Html::parse_document(&page);
     assert!(doc.errors.is_empty(), "HTML parse errors: {:?}", doc.errors);

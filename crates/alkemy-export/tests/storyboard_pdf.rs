@@ -66,22 +66,8 @@ fn grids_paginate_by_scene_and_embed_every_panel() {
         return;
     };
     let shots = shots();
-    let pngs: Vec<Vec<u8>> = (0..shots.shots.len())
-        .map(|i| support::panel_png(96, 54, i as u8))
-        .collect();
-    let panels = shots
-        .shots
-        .iter()
-        .zip(&pngs)
-        .map(|(shot, png)| Panel {
-            shot,
-            image: Some(png),
-        })
-        .collect();
-    let board = Storyboard {
-        title: "Brick & Steel",
-        panels,
-    };
+    let pngs = support::pngs(&shots, 96, 54);
+    let board = support::board("Brick & Steel", &shots, &pngs);
 
     // 2×3, a scene per page: 7 shots → 2 pages, then 1 and 1.
     let out = pdf::render(&board, &PdfOptions::default()).unwrap();

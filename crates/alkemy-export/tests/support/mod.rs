@@ -9,7 +9,7 @@ use alkemy_core::{
     CameraAngle, CameraMovement, Facing, Figure, IntExt, Light, Shot, ShotList, ShotSize, Span,
     TimeOfDay,
 };
-use alkemy_export::{Media, MediaRef};
+use alkemy_export::{AssembleOptions, Media, MediaRef, Panel, Storyboard};
 
 /// Builds a shot with sensible defaults.
 pub struct ShotBuilder(Shot);
@@ -184,4 +184,38 @@ pub fn panel_png(width: u32, height: u32, seed: u8) -> Vec<u8> {
         w.write_image_data(&pixels).unwrap();
     }
     out
+}
+
+/// The benchmark's assembly settings: 720p at 24 fps, 12-frame scene
+/// dissolves, 2-second title cards.
+pub fn feature_options() -> AssembleOptions {
+    AssembleOptions {
+        name: "Big Fish".to_owned(),
+        fps: 24,
+        width: 1280,
+        height: 720,
+        scene_dissolve_frames: 12,
+        title_card_frames: 48,
+    }
+}
+
+/// One `panel_png` per shot, seeded by its position.
+pub fn pngs(shots: &ShotList, width: u32, height: u32) -> Vec<Vec<u8>> {
+    (0..shots.shots.len())
+        .map(|i| panel_png(width, height, i as u8))
+        .collect()
+}
+
+/// A storyboard of the shots with the given panels.
+pub fn board<'a>(title: &'a str, shots: &'a ShotList, pngs: &'a [Vec<u8>]) -> Storyboard<'a> {
+    let panels = shots
+        .shots
+        .iter()
+        .zip(pngs)
+        .map(|(shot, png)| Panel {
+            shot,
+            image: Some(png),
+        })
+        .collect();
+    Storyboard { title, panels }
 }
