@@ -28,6 +28,8 @@ struct Cli {
 enum Command {
     /// Parse a screenplay and print its breakdown.
     Analyze(cmd::analyze::Args),
+    /// Cloud providers: chains, prices, key checks and the key vault.
+    Providers(cmd::providers::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Analyze(args) => cmd::analyze::run(args),
+        Command::Providers(args) => cmd::providers::run(args),
     };
     match result {
         Ok(code) => code,
