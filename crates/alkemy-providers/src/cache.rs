@@ -179,17 +179,7 @@ impl DiskCache {
             created_ms: crate::now_ms(),
             refusal: None,
         };
-        let path = self.entry_path(key);
-        let json = serde_json::to_vec(&entry).map_err(|e| CacheError {
-            path: path.clone(),
-            action: "write",
-            source: std::io::Error::other(e),
-        })?;
-        atomic::write(&path, &json, atomic::Kind::Cache).map_err(|source| CacheError {
-            path,
-            action: "write",
-            source,
-        })
+        self.write_entry(key, &entry)
     }
 }
 
@@ -211,8 +201,12 @@ impl DiskCache {
             created_ms: crate::now_ms(),
             refusal: Some(reason.to_owned()),
         };
+        self.write_entry(key, &entry)
+    }
+
+    fn write_entry(&self, key: &ContentHash, entry: &CacheEntry) -> Result<(), CacheError> {
         let path = self.entry_path(key);
-        let json = serde_json::to_vec(&entry).map_err(|e| CacheError {
+        let json = serde_json::to_vec(entry).map_err(|e| CacheError {
             path: path.clone(),
             action: "write",
             source: std::io::Error::other(e),

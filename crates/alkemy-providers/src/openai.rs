@@ -182,10 +182,7 @@ impl TextModel for OpenAiText {
         let content = message
             .and_then(|m| m.content.as_deref())
             .ok_or_else(|| malformed(id, "answer has no content"))?;
-        let json: Value = serde_json::from_str(strip_fences(content))
-            .map_err(|e| malformed(id, format!("answer is not JSON: {e}")))?;
-        schema::validate(&request.schema, &json)
-            .map_err(|e| malformed(id, format!("answer does not fit the schema: {e}")))?;
+        let json = schema::parse_answer(id, strip_fences(content), &request.schema)?;
         let u = completion.usage.unwrap_or_default();
         let usage = TokenUsage {
             input: u.prompt_tokens,

@@ -98,6 +98,21 @@ fn check(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Parses a model's answer as JSON and checks it against the request's
+/// schema; any failure is `Malformed` (retryable: sampling may do better).
+pub(crate) fn parse_answer(
+    model: &str,
+    text: &str,
+    schema: &Value,
+) -> Result<Value, alkemy_core::ProviderError> {
+    let json: Value = serde_json::from_str(text.trim())
+        .map_err(|e| crate::http::malformed(model, format!("answer is not JSON: {e}")))?;
+    validate(schema, &json).map_err(|e| {
+        crate::http::malformed(model, format!("answer does not fit the schema: {e}"))
+    })?;
+    Ok(json)
+}
+
 /// Keywords Gemini's `responseSchema` (an OpenAPI 3 subset) accepts.
 const GEMINI_KEYS: &[&str] = &[
     "type",

@@ -89,10 +89,7 @@ impl TextModel for GeminiText {
                 ),
             ));
         }
-        let json: Value = serde_json::from_str(text.trim())
-            .map_err(|e| malformed(&self.id, format!("answer is not JSON: {e}")))?;
-        schema::validate(&request.schema, &json)
-            .map_err(|e| malformed(&self.id, format!("answer does not fit the schema: {e}")))?;
+        let json = schema::parse_answer(&self.id, text.trim(), &request.schema)?;
         let meta = answer.usage_metadata.unwrap_or_default();
         let usage = TokenUsage {
             input: meta.prompt_token_count,
