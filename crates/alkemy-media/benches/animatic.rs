@@ -23,6 +23,34 @@ use rayon::prelude::*;
 
 const FPS: u32 = 24;
 
+/// CPU seconds used so far by this process (user + system) and by its
+/// waited-for children, from `/proc/self/stat`: unlike wall time, this does
+/// not depend on what else the shared machine is running.
+fn cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = after
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    // Fields 14-17 of stat (1-based) are utime, stime, cutime, cstime; `after`
+    // starts at field 3. Ticks are 1/100 s on Linux.
+    let tick = 100.0;
+    let own = (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / tick;
+    let children = (f.get(13).copied().unwrap_or(0.0) + f.get(14).copied().unwrap_or(0.0)) / tick;
+    (own, children)
+}
+
+/// Runs `f`, returning (wall s, own CPU s, children's CPU s, result).
+fn measure<T>(f: impl FnOnce() -> T) -> (f64, f64, f64, T) {
+    let (c0, k0) = cpu_seconds();
+    let t = Instant::now();
+    let r = f();
+    let wall = t.elapsed().as_secs_f64();
+    let (c1, k1) = cpu_seconds();
+    (wall, c1 - c0, k1 - k0, r)
+}
+
 fn spec_of(shot: &Shot) -> ClipSpec<'_> {
     ClipSpec {
         movement: shot.movement,
@@ -100,16 +128,43 @@ fn x264(
     status.success().then(|| start.elapsed().as_secs_f64())
 }
 
-fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut best = f64::MAX;
-    let mut out = None;
-    for _ in 0..runs {
-        let t = Instant::now();
-        let r = f();
-        best = best.min(t.elapsed().as_secs_f64());
-        out = Some(r);
-    }
-    (best, out.unwrap())
+fn panels(shots: &[Shot]) {
+    let r = PrevizRenderer::new();
+    let (w, h) = (1280, 720);
+    let n = 600;
+    let images: Vec<RgbImage> = shots
+        .iter()
+        .map(|s| r.render(s, w, h, PanelOptions::default()).unwrap())
+        .collect();
+    let (_, draw, _, _) = measure(|| {
+        for i in 0..n {
+            std::hint::black_box(
+                r.render(&shots[i % shots.len()], w, h, PanelOptions::default())
+                    .unwrap(),
+            );
+        }
+    });
+    let (_, png, _, _) = measure(|| {
+        for i in 0..n {
+            std::hint::black_box(images[i % images.len()].to_png().unwrap());
+        }
+    });
+    let (_, both, _, _) = measure(|| {
+        for i in 0..n {
+            std::hint::black_box(
+                r.render_png(&shots[i % shots.len()], w, h, PanelOptions::default())
+                    .unwrap(),
+            );
+        }
+    });
+    let per = |cpu: f64| cpu * 1000.0 / n as f64;
+    println!(
+        "panels 720p, CPU ms per panel over {n}: draw {:.2}, PNG encode {:.2}, draw + PNG {:.2} ({:.0} panels/s per core)",
+        per(draw),
+        per(png),
+        per(both),
+        n as f64 / both
+    );
 }
 
 fn main() {
@@ -118,6 +173,7 @@ fn main() {
         return;
     }
     let shots = support::brick_and_steel();
+    panels(&shots);
     let seconds: f64 = shots
         .iter()
         .map(|s| f64::from(s.frames(FPS)) / f64::from(FPS))
@@ -127,8 +183,8 @@ fn main() {
         shots.len()
     );
     println!(
-        "{:<6} {:<34} {:>9} {:>12}",
-        "size", "encoder", "wall s", "× real time"
+        "{:<6} {:<36} {:>8} {:>8} {:>14} {:>10}",
+        "size", "encoder", "wall s", "CPU s", "× real time/CPU", "size KiB"
     );
     for (w, h) in [(854, 480), (1280, 720)] {
         let animatic = Animatic::new(AnimaticOptions::new(w, h, FPS)).unwrap();
@@ -139,26 +195,27 @@ fn main() {
             .collect();
         let label = format!("{h}p");
         for threads in [1, 2] {
-            let (t, clips) = best(3, || encode_all(&animatic, &stills, &shots, threads));
+            let (wall, cpu, _, clips) = measure(|| encode_all(&animatic, &stills, &shots, threads));
             let bytes: usize = clips.iter().map(|c| c.to_mp4().len()).sum();
             println!(
-                "{label:<6} {:<34} {t:>9.3} {:>12.0}   ({} KiB)",
+                "{label:<6} {:<36} {wall:>8.3} {cpu:>8.3} {:>14.0} {:>10}",
                 format!("alkemy (openh264 + skips), {threads} thr"),
-                seconds / t,
+                seconds / cpu,
                 bytes / 1024
             );
         }
         for threads in [Some(1), None] {
-            match best(2, || x264(&animatic, &stills, &shots, threads)) {
-                (_, Some(t)) => println!(
-                    "{label:<6} {:<34} {t:>9.3} {:>12.0}",
+            let (_, _, cpu, ok) = measure(|| x264(&animatic, &stills, &shots, threads));
+            match ok {
+                Some(wall) => println!(
+                    "{label:<6} {:<36} {wall:>8.3} {cpu:>8.3} {:>14.0}",
                     format!(
                         "ffmpeg libx264 veryfast, {}",
                         threads.map_or("auto thr".to_owned(), |t| format!("{t} thr"))
                     ),
-                    seconds / t
+                    seconds / cpu
                 ),
-                _ => println!("{label:<6} ffmpeg not available"),
+                None => println!("{label:<6} ffmpeg not available"),
             }
         }
     }
@@ -184,6 +241,7 @@ fn feature(base: &[Shot]) {
     let (w, h) = (854, 480);
     let animatic = Animatic::new(AnimaticOptions::new(w, h, FPS)).unwrap();
     let r = PrevizRenderer::new();
+    let (c0, _) = cpu_seconds();
     let start = Instant::now();
     let clips: Vec<EncodedClip> = shots
         .par_iter()
@@ -200,8 +258,9 @@ fn feature(base: &[Shot]) {
     let path = std::env::temp_dir().join("alkemy-feature-bench.mp4");
     alkemy_media::write_atomic(&path, &mp4).unwrap();
     let all = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().0 - c0;
     println!(
-        "feature: {} shots, {total:.0} s at 480p: panels+clips {encoded:.1} s, joined+written {all:.1} s total ({:.0}× real time), {} MiB",
+        "feature: {} shots, {total:.0} s at 480p: panels+clips {encoded:.1} s, joined+written {all:.1} s wall ({:.0}× real time), {cpu:.1} CPU s, {} MiB",
         shots.len(),
         total / all,
         mp4.len() >> 20

@@ -213,6 +213,40 @@ pub(crate) fn encode_png_rgb(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<
     Ok(out)
 }
 
+/// Encodes opaque RGBA rows (alpha ignored) as an RGB PNG, converting one
+/// row at a time so no full-size RGB copy is made.
+pub(crate) fn encode_png_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(rgba.len() / 10 + 1024);
+    let encode_err = |e: png::EncodingError| MediaError::Encode {
+        context: format!("{width}x{height} PNG"),
+        message: e.to_string(),
+    };
+    {
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        encoder.set_filter(png::Filter::Up);
+        let mut writer = encoder.write_header().map_err(encode_err)?;
+        let mut stream = writer
+            .stream_writer_with_size(width as usize * 3 * 16)
+            .map_err(encode_err)?;
+        let mut row = vec![0u8; width as usize * 3];
+        for src in rgba.chunks_exact(width as usize * 4) {
+            for (d, s) in row.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
+                d.copy_from_slice(&s[..3]);
+            }
+            stream.write_all(&row).map_err(|e| MediaError::Encode {
+                context: format!("{width}x{height} PNG"),
+                message: e.to_string(),
+            })?;
+        }
+        stream.finish().map_err(encode_err)?;
+        writer.finish().map_err(encode_err)?;
+    }
+    Ok(out)
+}
+
 /// Writes a file atomically: a temporary file in the same folder, synced, then
 /// renamed over the target, so a reader never sees half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

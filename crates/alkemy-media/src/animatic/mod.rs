@@ -405,7 +405,9 @@ impl Source {
 }
 
 /// Bilinear resampling of `rect` of a plane into `out` (`ow`×`oh`), 8-bit
-/// fixed-point weights.
+/// fixed-point weights. Separable: each output row first blends its two
+/// source rows into a contiguous buffer (vectorised), then interpolates
+/// horizontally from it.
 fn sample_plane(
     src: &[u8],
     sw: usize,
@@ -415,28 +417,39 @@ fn sample_plane(
     ow: usize,
     oh: usize,
 ) {
+    if sw < 2 || sh < 2 || ow == 0 || oh == 0 {
+        return;
+    }
     let (rx, ry, rw, rh) = rect;
-    let axis = |n: usize, start: f32, len: f32, max: usize| -> Vec<(usize, u32)> {
+    // Source index and weight for each output column/row; the index is at
+    // most `len - 2`, so `index + 1` is always inside.
+    let axis = |n: usize, start: f32, len: f32, max: usize| -> (Vec<usize>, Vec<u32>) {
         let scale = len / n as f32;
         (0..n)
             .map(|i| {
                 let s = (start + (i as f32 + 0.5) * scale - 0.5).clamp(0.0, (max - 1) as f32);
-                let i0 = (s.floor() as usize).min(max.saturating_sub(2));
+                let i0 = (s.floor() as usize).min(max - 2);
                 let f = ((s - i0 as f32) * 256.0).round().clamp(0.0, 256.0) as u32;
                 (i0, f)
             })
-            .collect()
+            .unzip()
     };
-    let xs = axis(ow, rx, rw, sw);
-    let ys = axis(oh, ry, rh, sh);
-    for (row, &(y0, fy)) in out.chunks_exact_mut(ow).zip(ys.iter()) {
-        let a = &src[y0 * sw..(y0 + 1) * sw];
-        let b = &src[(y0 + 1).min(sh - 1) * sw..((y0 + 1).min(sh - 1) + 1) * sw];
-        for (o, &(x0, fx)) in row.iter_mut().zip(xs.iter()) {
-            let x1 = (x0 + 1).min(sw - 1);
-            let top = u32::from(a[x0]) * (256 - fx) + u32::from(a[x1]) * fx;
-            let bottom = u32::from(b[x0]) * (256 - fx) + u32::from(b[x1]) * fx;
-            *o = ((top * (256 - fy) + bottom * fy + 32768) >> 16) as u8;
+    let (x0s, fxs) = axis(ow, rx, rw, sw);
+    let (y0s, fys) = axis(oh, ry, rh, sh);
+    let lo = x0s.first().copied().unwrap_or(0);
+    let hi = x0s.last().copied().unwrap_or(0) + 2;
+    let mut blended = vec![0u32; hi - lo];
+    for ((row, &y0), &fy) in out.chunks_exact_mut(ow).zip(&y0s).zip(&fys) {
+        let a = &src[y0 * sw + lo..y0 * sw + hi];
+        let b = &src[(y0 + 1) * sw + lo..(y0 + 1) * sw + hi];
+        let wa = 256 - fy;
+        for ((m, &p), &q) in blended.iter_mut().zip(a).zip(b) {
+            *m = u32::from(p) * wa + u32::from(q) * fy;
+        }
+        for ((o, &x0), &fx) in row.iter_mut().zip(&x0s).zip(&fxs) {
+            let i = x0 - lo;
+            let v = blended[i] * (256 - fx) + blended[i + 1] * fx;
+            *o = ((v + 32768) >> 16) as u8;
         }
     }
 }

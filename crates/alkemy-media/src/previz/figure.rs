@@ -65,8 +65,7 @@ pub fn draw(c: &mut Canvas<'_>, p: &Placement, look: &CharacterLook, ink: Rgb) {
             (lx + leg_w / 2.0 * 0.8 + stride, foot_y),
             (lx - leg_w / 2.0 * 0.8 + stride, foot_y),
         ]) {
-            c.fill(&path, bottom_c);
-            c.stroke(&path, ink, ink_w);
+            c.fill_outlined(&path, bottom_c, ink, ink_w);
         }
         let shoe_dx = side * 0.03 * hgt;
         c.ellipse(
@@ -105,8 +104,7 @@ pub fn draw(c: &mut Canvas<'_>, p: &Placement, look: &CharacterLook, ink: Rgb) {
             (ax + arm_w * 0.4 + swing, shoulder_y + arm_len),
             (ax - arm_w * 0.4 + swing, shoulder_y + arm_len),
         ]) {
-            c.fill(&path, color);
-            c.stroke(&path, ink, ink_w);
+            c.fill_outlined(&path, color, ink, ink_w);
         }
         c.ellipse(
             ax + swing,
@@ -134,8 +132,7 @@ pub fn draw(c: &mut Canvas<'_>, p: &Placement, look: &CharacterLook, ink: Rgb) {
         (cx + hip_w / 2.0, hip_y),
         (cx - hip_w / 2.0, hip_y),
     ]) {
-        c.fill(&path, top_c);
-        c.stroke(&path, ink, ink_w);
+        c.fill_outlined(&path, top_c, ink, ink_w);
     }
 
     if profile {
@@ -170,15 +167,12 @@ pub fn draw(c: &mut Canvas<'_>, p: &Placement, look: &CharacterLook, ink: Rgb) {
     );
     let head_cx = cx + side * head_rx * 0.15;
     if let Some(path) = ellipse(head_cx, head_cy, head_rx, head_ry) {
-        c.fill(
-            &path,
-            if p.facing == Facing::Away {
-                hair_c
-            } else {
-                skin
-            },
-        );
-        c.stroke(&path, ink, ink_w);
+        let face = if p.facing == Facing::Away {
+            hair_c
+        } else {
+            skin
+        };
+        c.fill_outlined(&path, face, ink, ink_w);
     }
     draw_face(
         c,
@@ -291,8 +285,7 @@ fn draw_face(
             (hx + side * rx * 1.22, eye_y + ry * 0.32),
             (hx + side * rx * 0.9, eye_y + ry * 0.36),
         ]) {
-            c.fill(&path, skin);
-            c.stroke(&path, ink, ink_w * 0.7);
+            c.fill_outlined(&path, skin, ink, ink_w * 0.7);
         }
         c.ellipse(hx + side * rx * 0.55, eye_y, eye_r, eye_r * 1.2, feature);
         c.rect(
@@ -328,8 +321,7 @@ pub fn draw_from_above(
     let d = 0.11 * height;
     let ink_w = (height * 0.006).clamp(0.8, 5.0);
     if let Some(path) = ellipse(cx, cy, w / 2.0, d / 2.0) {
-        c.fill(&path, look.top.scale(light));
-        c.stroke(&path, ink, ink_w);
+        c.fill_outlined(&path, look.top.scale(light), ink, ink_w);
     }
     let (dx, dy) = match facing {
         Facing::Left => (-1.0, 0.0),
@@ -351,7 +343,6 @@ pub fn draw_from_above(
         } else {
             look.hair_color
         };
-        c.fill(&path, top.scale(light));
-        c.stroke(&path, ink, ink_w);
+        c.fill_outlined(&path, top.scale(light), ink, ink_w);
     }
 }

@@ -141,10 +141,9 @@ fn with_pixmap<T>(width: u32, height: u32, f: impl FnOnce(&mut Pixmap) -> Result
             *slot = Pixmap::new(width, height);
         }
         match slot.as_mut() {
-            Some(pm) => {
-                pm.fill(tiny_skia::Color::BLACK);
-                f(pm)
-            }
+            // No clearing: the set (drawn past the edges when tilted), the
+            // caption band and the cards cover every pixel.
+            Some(pm) => f(pm),
             None => Err(MediaError::param("panel size", format!("{width}x{height}"))),
         }
     })
@@ -162,16 +161,29 @@ fn canvas(pm: &mut Pixmap, pic_h: f32) -> Canvas<'_> {
 }
 
 fn to_rgb(pm: &Pixmap) -> Result<RgbImage> {
-    let mut out = Vec::with_capacity(pm.width() as usize * pm.height() as usize * 3);
-    for p in pm.data().chunks_exact(4) {
-        out.extend_from_slice(&p[..3]);
+    let mut out = vec![0u8; pm.width() as usize * pm.height() as usize * 3];
+    // Four pixels at a time: fixed-size copies the compiler turns into shuffles.
+    let src = pm.data();
+    let mut dst = out.chunks_exact_mut(12);
+    let mut quads = src.chunks_exact(16);
+    for (d, s) in (&mut dst).zip(&mut quads) {
+        d[0..3].copy_from_slice(&s[0..3]);
+        d[3..6].copy_from_slice(&s[4..7]);
+        d[6..9].copy_from_slice(&s[8..11]);
+        d[9..12].copy_from_slice(&s[12..15]);
+    }
+    for (d, s) in dst
+        .into_remainder()
+        .chunks_exact_mut(3)
+        .zip(quads.remainder().chunks_exact(4))
+    {
+        d.copy_from_slice(&s[..3]);
     }
     RgbImage::from_raw(pm.width(), pm.height(), out)
 }
 
 fn png_of(pm: &Pixmap) -> Result<Vec<u8>> {
-    let img = to_rgb(pm)?;
-    img.to_png()
+    raster::encode_png_rgba(pm.width(), pm.height(), pm.data())
 }
 
 /// The picture row of the horizon, as a fraction of the picture height.
