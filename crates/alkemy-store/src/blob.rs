@@ -46,7 +46,9 @@ impl BlobKey {
         if ok {
             Ok(Self(key.to_owned()))
         } else {
-            Err(StoreError::Invalid(format!("{key:?} is not a valid blob key")))
+            Err(StoreError::Invalid(format!(
+                "{key:?} is not a valid blob key"
+            )))
         }
     }
 
@@ -181,9 +183,9 @@ impl BlobStore {
 
     /// Opens `s3://bucket[/prefix]` with explicit settings.
     pub fn open_s3(url: &str, config: &S3Config) -> Result<Self> {
-        let rest = url.strip_prefix("s3://").ok_or_else(|| {
-            StoreError::Invalid(format!("{url:?} is not an s3:// URL"))
-        })?;
+        let rest = url
+            .strip_prefix("s3://")
+            .ok_or_else(|| StoreError::Invalid(format!("{url:?} is not an s3:// URL")))?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
             return Err(StoreError::Invalid(format!("{url:?} names no bucket")));
@@ -228,8 +230,10 @@ impl BlobStore {
         std::fs::create_dir_all(dir).map_err(|e| {
             StoreError::other(format!("creating the media directory {}", dir.display()), e)
         })?;
-        let fs = LocalFileSystem::new_with_prefix(dir)
-            .map_err(err(format!("opening the media directory {}", dir.display())))?;
+        let fs = LocalFileSystem::new_with_prefix(dir).map_err(err(format!(
+            "opening the media directory {}",
+            dir.display()
+        )))?;
         Ok(Self {
             inner: Arc::new(fs),
             description: dir.display().to_string(),
@@ -267,7 +271,10 @@ impl BlobStore {
     pub async fn get(&self, key: &BlobKey) -> Result<Bytes> {
         let path = ObjectPath::from(key.as_str());
         match self.inner.get(&path).await {
-            Ok(got) => got.bytes().await.map_err(err(format!("reading blob {key}"))),
+            Ok(got) => got
+                .bytes()
+                .await
+                .map_err(err(format!("reading blob {key}"))),
             Err(object_store::Error::NotFound { .. }) => {
                 Err(StoreError::NotFound(format!("blob {key}")))
             }
@@ -316,7 +323,9 @@ mod tests {
         for good in ["projects/x/frames/a.png", "a", "a-b_c.d/e"] {
             assert!(BlobKey::parse(good).is_ok(), "{good}");
         }
-        for bad in ["", "/abs", "a//b", "a/../b", "./a", "a/b/", "a b", "a\\b", "é"] {
+        for bad in [
+            "", "/abs", "a//b", "a/../b", "./a", "a/b/", "a b", "a\\b", "é",
+        ] {
             assert!(BlobKey::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -341,11 +350,21 @@ mod tests {
         let blobs = BlobStore::local(dir.path()).unwrap();
         let project: ProjectId = "0190a5b2-6c1e-7d3a-9f00-1234567890ab".parse().unwrap();
         let a = blobs
-            .put_generated(project, AssetKind::Frame, "png", Bytes::from_static(b"pixels"))
+            .put_generated(
+                project,
+                AssetKind::Frame,
+                "png",
+                Bytes::from_static(b"pixels"),
+            )
             .await
             .unwrap();
         let b = blobs
-            .put_generated(project, AssetKind::Frame, "png", Bytes::from_static(b"pixels"))
+            .put_generated(
+                project,
+                AssetKind::Frame,
+                "png",
+                Bytes::from_static(b"pixels"),
+            )
             .await
             .unwrap();
         assert_eq!(a, b);

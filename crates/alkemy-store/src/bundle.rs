@@ -254,8 +254,10 @@ pub async fn write_archive(
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let tmp = tempfile::NamedTempFile::new_in(&dir)
-        .map_err(io(format!("creating a temporary file in {}", dir.display())))?;
+    let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io(format!(
+        "creating a temporary file in {}",
+        dir.display()
+    )))?;
     let mut builder = tar::Builder::new(BufWriter::new(tmp));
     builder
         .append(&header(BUNDLE_JSON, json.len() as u64)?, json.as_slice())
@@ -285,16 +287,12 @@ pub async fn write_archive(
         summary.media_files += 1;
         summary.media_bytes += bytes.len() as u64;
     }
-    let mut writer = builder
-        .into_inner()
-        .map_err(io("finishing the bundle"))?;
+    let mut writer = builder.into_inner().map_err(io("finishing the bundle"))?;
     writer.flush().map_err(io("flushing the bundle"))?;
     let tmp = writer
         .into_inner()
         .map_err(|e| StoreError::other("flushing the bundle", e.into_error()))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(io("syncing the bundle"))?;
+    tmp.as_file().sync_all().map_err(io("syncing the bundle"))?;
     tmp.persist(out)
         .map_err(|e| StoreError::other(format!("writing {}", out.display()), e.error))?;
     Ok(summary)
@@ -308,8 +306,7 @@ pub async fn read_archive(
     actor: UserId,
     path: &Path,
 ) -> Result<(Project, ArchiveSummary)> {
-    let file =
-        std::fs::File::open(path).map_err(io(format!("opening {}", path.display())))?;
+    let file = std::fs::File::open(path).map_err(io(format!("opening {}", path.display())))?;
     let mut archive = tar::Archive::new(std::io::BufReader::new(file));
     let entries = archive
         .entries()
@@ -348,9 +345,8 @@ pub async fn read_archive(
             )));
         }
     }
-    let bundle = bundle.ok_or_else(|| {
-        StoreError::Invalid(format!("{}: no {BUNDLE_JSON}", path.display()))
-    })?;
+    let bundle = bundle
+        .ok_or_else(|| StoreError::Invalid(format!("{}: no {BUNDLE_JSON}", path.display())))?;
     bundle.check()?;
     for asset in &bundle.assets {
         let bytes = media.get(&asset.storage_key).ok_or_else(|| {
@@ -374,7 +370,11 @@ pub async fn read_archive(
         media_files: 0,
         media_bytes: 0,
     };
-    let referenced: BTreeSet<&str> = bundle.assets.iter().map(|a| a.storage_key.as_str()).collect();
+    let referenced: BTreeSet<&str> = bundle
+        .assets
+        .iter()
+        .map(|a| a.storage_key.as_str())
+        .collect();
     if let Some(extra) = media.keys().find(|k| !referenced.contains(k.as_str())) {
         return Err(StoreError::Invalid(format!(
             "{}: media {extra} belongs to no asset",
@@ -431,7 +431,12 @@ impl crate::worker::JobHandler for BundleExport {
             .map_err(|e| JobError::retry(format!("reading the bundle: {e}")))?;
         let blob = ctx
             .blobs
-            .put_generated(project, alkemy_core::AssetKind::Export, "alkemy", Bytes::from(bytes))
+            .put_generated(
+                project,
+                alkemy_core::AssetKind::Export,
+                "alkemy",
+                Bytes::from(bytes),
+            )
             .await?;
         Ok(crate::model::JobOutput {
             result: serde_json::json!({"format": "bundle", "key": blob.key.as_str(), "hash": blob.hash, "size": blob.size}),

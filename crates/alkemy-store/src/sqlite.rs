@@ -196,15 +196,20 @@ impl SqliteStore {
         let mut claimed = Vec::with_capacity(rows.len());
         for row in &rows {
             let id: uuid::Uuid = row.try_get("id").ctx("reading a claimed job")?;
-            let deps = sqlx::query("SELECT depends_on FROM job_deps WHERE job_id = $1 ORDER BY depends_on")
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await
-                .ctx("loading job dependencies")?
-                .iter()
-                .map(|r| r.try_get::<uuid::Uuid, _>("depends_on").map(alkemy_core::JobId::from_uuid))
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .ctx("reading job dependencies")?;
+            let deps = sqlx::query(
+                "SELECT depends_on FROM job_deps WHERE job_id = $1 ORDER BY depends_on",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await
+            .ctx("loading job dependencies")?
+            .iter()
+            .map(|r| {
+                r.try_get::<uuid::Uuid, _>("depends_on")
+                    .map(alkemy_core::JobId::from_uuid)
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .ctx("reading job dependencies")?;
             let token: uuid::Uuid = row.try_get("lease_token").ctx("reading a lease")?;
             let job = job_row(row, deps)?;
             claimed.push(ClaimedJob {
@@ -219,7 +224,8 @@ impl SqliteStore {
         }
         tx.commit().await.ctx("claiming jobs")?;
         claimed.sort_by(|a, b| {
-            b.job.priority
+            b.job
+                .priority
                 .cmp(&a.job.priority)
                 .then(a.job.created_at.cmp(&b.job.created_at))
         });

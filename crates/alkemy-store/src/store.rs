@@ -16,7 +16,7 @@
 
 use alkemy_core::{
     AnalysisId, AssetId, AssetKind, Breakdown, CharacterId, ContentHash, JobId, JobKind, Money,
-    MoodboardId, ProjectId, Progress, ScriptVersionId, ShotList, Timeline, TimelineId, TokenId,
+    MoodboardId, Progress, ProjectId, ScriptVersionId, ShotList, Timeline, TimelineId, TokenId,
     UserId,
 };
 use async_trait::async_trait;
@@ -123,8 +123,12 @@ pub trait Store: Send + Sync + 'static {
         detail: serde_json::Value,
     ) -> Result<()>;
     /// The latest `limit` entries of a project's activity log, newest first.
-    async fn activity(&self, actor: UserId, project: ProjectId, limit: u32)
-    -> Result<Vec<Activity>>;
+    async fn activity(
+        &self,
+        actor: UserId,
+        project: ProjectId,
+        limit: u32,
+    ) -> Result<Vec<Activity>>;
 
     // ---- script, analysis, shots -----------------------------------------
 
@@ -136,8 +140,11 @@ pub trait Store: Send + Sync + 'static {
         new: NewScriptVersion,
     ) -> Result<ScriptVersion>;
     /// A project's script versions, oldest first.
-    async fn script_versions(&self, actor: UserId, project: ProjectId)
-    -> Result<Vec<ScriptVersion>>;
+    async fn script_versions(
+        &self,
+        actor: UserId,
+        project: ProjectId,
+    ) -> Result<Vec<ScriptVersion>>;
     /// Stores the analysis of a script version.
     async fn save_analysis(
         &self,
@@ -152,7 +159,12 @@ pub trait Store: Send + Sync + 'static {
     async fn latest_analysis(&self, actor: UserId, project: ProjectId) -> Result<Option<Analysis>>;
     /// Replaces a project's shot list; overrides of shots whose id survives
     /// are kept, the others dropped.
-    async fn replace_shots(&self, actor: UserId, project: ProjectId, shots: &ShotList) -> Result<()>;
+    async fn replace_shots(
+        &self,
+        actor: UserId,
+        project: ProjectId,
+        shots: &ShotList,
+    ) -> Result<()>;
     /// A project's shots in order, with overrides.
     async fn shots(&self, actor: UserId, project: ProjectId) -> Result<Vec<StoredShot>>;
     /// Sets a shot's overrides.
@@ -239,8 +251,12 @@ pub trait Store: Send + Sync + 'static {
     // ---- jobs -----------------------------------------------------------------
 
     /// Queues jobs (a graph: dependencies by id or by index in `jobs`).
-    async fn enqueue_jobs(&self, actor: UserId, project: ProjectId, jobs: Vec<NewJob>)
-    -> Result<Vec<Job>>;
+    async fn enqueue_jobs(
+        &self,
+        actor: UserId,
+        project: ProjectId,
+        jobs: Vec<NewJob>,
+    ) -> Result<Vec<Job>>;
     /// A job.
     async fn job(&self, actor: UserId, id: JobId) -> Result<Job>;
     /// A project's jobs in the order they were queued.
@@ -262,8 +278,12 @@ pub trait Store: Send + Sync + 'static {
         lease_ms: i64,
     ) -> Result<Vec<ClaimedJob>>;
     /// Extends a lease and records progress; `Conflict` once the lease is lost.
-    async fn heartbeat(&self, lease: &Lease, lease_ms: i64, progress: Option<Progress>)
-    -> Result<()>;
+    async fn heartbeat(
+        &self,
+        lease: &Lease,
+        lease_ms: i64,
+        progress: Option<Progress>,
+    ) -> Result<()>;
     /// Completes a job: its result and its assets are committed in one
     /// transaction, only while the lease is held (else `Conflict`, and nothing
     /// is written).

@@ -12,7 +12,11 @@ use bytes::Bytes;
 fn create_bucket(endpoint: &str, bucket: &str) {
     let addr = endpoint.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "PUT /{bucket} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "PUT /{bucket} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut reply = String::new();
     s.read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
@@ -20,7 +24,9 @@ fn create_bucket(endpoint: &str, bucket: &str) {
 
 #[tokio::test]
 async fn s3_storage_round_trips_under_a_prefix() {
-    let Some(moto) = MotoServer::start() else { return };
+    let Some(moto) = MotoServer::start() else {
+        return;
+    };
     create_bucket(&moto.endpoint(), "alkemy-media");
     let config = S3Config {
         endpoint: Some(moto.endpoint()),
@@ -33,13 +39,26 @@ async fn s3_storage_round_trips_under_a_prefix() {
     let blobs = BlobStore::open_s3("s3://alkemy-media/studio-a", &config).unwrap();
     let project: ProjectId = "0190a5b2-6c1e-7d3a-9f00-1234567890ab".parse().unwrap();
     let frame = vec![7u8; 300_000];
-    let a = blobs.put_generated(project, AssetKind::Frame, "png", Bytes::from(frame.clone())).await.unwrap();
-    let again = blobs.put_generated(project, AssetKind::Frame, "png", Bytes::from(frame.clone())).await.unwrap();
+    let a = blobs
+        .put_generated(project, AssetKind::Frame, "png", Bytes::from(frame.clone()))
+        .await
+        .unwrap();
+    let again = blobs
+        .put_generated(project, AssetKind::Frame, "png", Bytes::from(frame.clone()))
+        .await
+        .unwrap();
     assert_eq!(a, again);
-    assert!(a.key.as_str().starts_with(&format!("projects/{project}/frames/")));
+    assert!(
+        a.key
+            .as_str()
+            .starts_with(&format!("projects/{project}/frames/"))
+    );
     assert_eq!(blobs.get(&a.key).await.unwrap().as_ref(), frame.as_slice());
     assert_eq!(blobs.size(&a.key).await.unwrap(), Some(300_000));
-    let clip = blobs.put_generated(project, AssetKind::Clip, "mp4", Bytes::from_static(b"clip")).await.unwrap();
+    let clip = blobs
+        .put_generated(project, AssetKind::Clip, "mp4", Bytes::from_static(b"clip"))
+        .await
+        .unwrap();
     let listed = blobs.list(&format!("projects/{project}")).await.unwrap();
     let mut expected = vec![a.key.to_string(), clip.key.to_string()];
     expected.sort();
@@ -51,6 +70,9 @@ async fn s3_storage_round_trips_under_a_prefix() {
     assert_eq!(whole.size(&inside).await.unwrap(), Some(300_000));
 
     blobs.delete(&clip.key).await.unwrap();
-    assert!(matches!(blobs.get(&clip.key).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        blobs.get(&clip.key).await,
+        Err(StoreError::NotFound(_))
+    ));
     blobs.delete(&clip.key).await.unwrap();
 }

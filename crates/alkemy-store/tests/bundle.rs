@@ -17,38 +17,151 @@ use alkemy_store::testing::jobs;
 use alkemy_store::{BlobStore, Store, StoreError, Worker, WorkerConfig};
 
 /// A project with every kind of content, media made by the reference jobs.
-async fn produce(store: &std::sync::Arc<dyn Store>, blobs: &BlobStore) -> (alkemy_core::UserId, alkemy_core::ProjectId) {
+async fn produce(
+    store: &std::sync::Arc<dyn Store>,
+    blobs: &BlobStore,
+) -> (alkemy_core::UserId, alkemy_core::ProjectId) {
     let alice = common::user(&**store, "alice").await;
     let p = store
-        .create_project(alice, NewProject { title: "Round trip".into(), tags: vec!["a".into(), "b".into()], ..NewProject::default() })
+        .create_project(
+            alice,
+            NewProject {
+                title: "Round trip".into(),
+                tags: vec!["a".into(), "b".into()],
+                ..NewProject::default()
+            },
+        )
         .await
         .unwrap();
-    let v = store.add_script_version(alice, p.id, NewScriptVersion { source_name: "big-fish.fountain".into(), format: "fountain".into(), text: "EXT. RIVER - DAY".into() }).await.unwrap();
-    store.save_analysis(alice, v.id, &common::breakdown(4), Some(serde_json::json!({"logline": "x", "moods": ["a", "b"], "score": 0.25}))).await.unwrap();
-    store.replace_shots(alice, p.id, &common::shot_list(4, 3)).await.unwrap();
-    store.set_shot_overrides(alice, p.id, "sc2-2A", &ShotOverrides { lens_mm: Some(85), ..Default::default() }).await.unwrap();
-    store.enqueue_jobs(alice, p.id, jobs::production(3, 7, 0)).await.unwrap();
-    let config = WorkerConfig { drain: true, poll: std::time::Duration::from_millis(20), ..WorkerConfig::default() };
-    Worker::new(store.clone(), blobs.clone(), jobs::handlers(), config).run(std::future::pending()).await.unwrap();
-    let frame = store.assets(alice, p.id, Some(AssetKind::Frame)).await.unwrap()[0].clone();
-    let ed = store.upsert_character(alice, p.id, NewCharacter { name: "EDWARD".into(), description: "storyteller".into(), reference_asset: Some(frame.id) }).await.unwrap();
-    store.add_identity(alice, ed.id, NewIdentity { provider: "fal".into(), model: "flux-lora-fast-training".into(), trigger_word: "edw".into(), status: IdentityStatus::Ready, weights_asset: None }).await.unwrap();
-    let board = store.create_moodboard(alice, p.id, NewMoodboard { name: "Look".into(), summary: "warm".into(), palette: vec!["#aa8844".into()], keywords: vec!["golden".into()] }).await.unwrap();
-    store.add_moodboard_item(alice, board.id, NewMoodboardItem { asset_id: Some(frame.id), caption: "river".into() }).await.unwrap();
-    store.save_timeline(alice, p.id, None, &common::timeline(3)).await.unwrap();
-    assert_eq!(store.project_spend(alice, p.id).await.unwrap(), Money::from_micros(3_000));
+    let v = store
+        .add_script_version(
+            alice,
+            p.id,
+            NewScriptVersion {
+                source_name: "big-fish.fountain".into(),
+                format: "fountain".into(),
+                text: "EXT. RIVER - DAY".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .save_analysis(
+            alice,
+            v.id,
+            &common::breakdown(4),
+            Some(serde_json::json!({"logline": "x", "moods": ["a", "b"], "score": 0.25})),
+        )
+        .await
+        .unwrap();
+    store
+        .replace_shots(alice, p.id, &common::shot_list(4, 3))
+        .await
+        .unwrap();
+    store
+        .set_shot_overrides(
+            alice,
+            p.id,
+            "sc2-2B",
+            &ShotOverrides {
+                lens_mm: Some(85),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .enqueue_jobs(alice, p.id, jobs::production(3, 7, 0))
+        .await
+        .unwrap();
+    let config = WorkerConfig {
+        drain: true,
+        poll: std::time::Duration::from_millis(20),
+        ..WorkerConfig::default()
+    };
+    Worker::new(store.clone(), blobs.clone(), jobs::handlers(), config)
+        .run(std::future::pending())
+        .await
+        .unwrap();
+    let frame = store
+        .assets(alice, p.id, Some(AssetKind::Frame))
+        .await
+        .unwrap()[0]
+        .clone();
+    let ed = store
+        .upsert_character(
+            alice,
+            p.id,
+            NewCharacter {
+                name: "EDWARD".into(),
+                description: "storyteller".into(),
+                reference_asset: Some(frame.id),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_identity(
+            alice,
+            ed.id,
+            NewIdentity {
+                provider: "fal".into(),
+                model: "flux-lora-fast-training".into(),
+                trigger_word: "edw".into(),
+                status: IdentityStatus::Ready,
+                weights_asset: None,
+            },
+        )
+        .await
+        .unwrap();
+    let board = store
+        .create_moodboard(
+            alice,
+            p.id,
+            NewMoodboard {
+                name: "Look".into(),
+                summary: "warm".into(),
+                palette: vec!["#aa8844".into()],
+                keywords: vec!["golden".into()],
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_moodboard_item(
+            alice,
+            board.id,
+            NewMoodboardItem {
+                asset_id: Some(frame.id),
+                caption: "river".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .save_timeline(alice, p.id, None, &common::timeline(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.project_spend(alice, p.id).await.unwrap(),
+        Money::from_micros(3_000)
+    );
     (alice, p.id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_to_postgres_to_sqlite_reproduces_the_project() {
-    let Some((pg, _db)) = common::postgres().await else { return };
+    let Some((pg, _db)) = common::postgres().await else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let (first, _d1) = common::sqlite().await;
     let blobs1 = BlobStore::local(&dir.path().join("m1")).unwrap();
     let (alice, p) = produce(&first, &blobs1).await;
     let a1 = dir.path().join("one.alkemy");
-    let s1 = write_archive(&*first, &blobs1, alice, p, &a1).await.unwrap();
+    let s1 = write_archive(&*first, &blobs1, alice, p, &a1)
+        .await
+        .unwrap();
     assert_eq!(s1.media_files, 3 + 3 + 2);
 
     let blobs2 = BlobStore::local(&dir.path().join("m2")).unwrap();
@@ -80,10 +193,17 @@ async fn sqlite_to_postgres_to_sqlite_reproduces_the_project() {
     }
     // Writing the same project again gives the same bytes.
     let a3 = dir.path().join("three.alkemy");
-    write_archive(&*third, &blobs3, carol, p, &a3).await.unwrap();
+    write_archive(&*third, &blobs3, carol, p, &a3)
+        .await
+        .unwrap();
     let a2_again = dir.path().join("two-again.alkemy");
-    write_archive(&*pg, &blobs2, bob, p, &a2_again).await.unwrap();
-    assert_eq!(std::fs::read(&a2).unwrap(), std::fs::read(&a2_again).unwrap());
+    write_archive(&*pg, &blobs2, bob, p, &a2_again)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&a2).unwrap(),
+        std::fs::read(&a2_again).unwrap()
+    );
     // Jobs are not part of a bundle.
     assert!(third.jobs(carol, p).await.unwrap().is_empty());
     assert!(!first.jobs(alice, p).await.unwrap().is_empty());
@@ -97,7 +217,9 @@ async fn tampered_archives_are_refused_whole() {
     let blobs = BlobStore::local(&dir.path().join("m")).unwrap();
     let (alice, p) = produce(&store, &blobs).await;
     let good = dir.path().join("good.alkemy");
-    write_archive(&*store, &blobs, alice, p, &good).await.unwrap();
+    write_archive(&*store, &blobs, alice, p, &good)
+        .await
+        .unwrap();
 
     // Rewrite the archive with one byte of one clip flipped.
     let bad = dir.path().join("bad.alkemy");
@@ -121,11 +243,19 @@ async fn tampered_archives_are_refused_whole() {
     let (target, _d2) = common::sqlite().await;
     let blobs2 = BlobStore::local(&dir.path().join("m2")).unwrap();
     let bob = common::user(&*target, "bob").await;
-    let err = read_archive(&*target, &blobs2, bob, &bad).await.unwrap_err();
+    let err = read_archive(&*target, &blobs2, bob, &bad)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
     assert!(err.to_string().contains("corrupt"), "{err}");
-    assert!(matches!(target.project(bob, p).await, Err(StoreError::NotFound(_))));
-    assert!(blobs2.list("projects").await.unwrap().is_empty(), "no blob written");
+    assert!(matches!(
+        target.project(bob, p).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(
+        blobs2.list("projects").await.unwrap().is_empty(),
+        "no blob written"
+    );
 
     // The intact archive imports.
     read_archive(&*target, &blobs2, bob, &good).await.unwrap();

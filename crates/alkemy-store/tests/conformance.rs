@@ -9,13 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alkemy_core::{
-    AssetKind, ContentHash, JobKind, JobState, MediaInfo, Money, ProjectSettings, Progress,
+    AssetKind, ContentHash, JobKind, JobState, MediaInfo, Money, Progress, ProjectSettings,
     Provenance, Resolution, ShotSize,
 };
 use alkemy_store::model::{
-    JobOutput, JobRef, NewAsset, NewCharacter, NewIdentity, NewJob, NewMoodboard,
-    NewMoodboardItem, NewProject, NewScriptVersion, NewUser, ProjectFilter,
-    ProjectPatch, ShareRole, ShotOverrides, IdentityStatus,
+    IdentityStatus, JobOutput, JobRef, NewAsset, NewCharacter, NewIdentity, NewJob, NewMoodboard,
+    NewMoodboardItem, NewProject, NewScriptVersion, NewUser, ProjectFilter, ProjectPatch,
+    ShareRole, ShotOverrides,
 };
 use alkemy_store::{Store, StoreError};
 
@@ -109,9 +109,19 @@ async fn users_and_tokens(store: Arc<dyn Store>) {
         })
         .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
-    let found = store.user_by_email(" Alice@Example.com ").await.unwrap().unwrap();
+    let found = store
+        .user_by_email(" Alice@Example.com ")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found.id, alice);
-    assert!(store.user_by_email("nobody@example.com").await.unwrap().is_none());
+    assert!(
+        store
+            .user_by_email("nobody@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let (token, secret) = store.create_api_token(alice, "laptop").await.unwrap();
     assert!(secret.expose().starts_with("alk_"));
@@ -129,12 +139,21 @@ async fn users_and_tokens(store: Arc<dyn Store>) {
         Err(StoreError::NotFound(_))
     ));
     store.revoke_api_token(alice, token.id).await.unwrap();
-    assert!(store.user_by_token(secret.expose()).await.unwrap().is_none());
+    assert!(
+        store
+            .user_by_token(secret.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn project_life_cycle(store: Arc<dyn Store>) {
     let alice = common::user(&*store, "alice").await;
-    let p = store.create_project(alice, new_project("Big Fish")).await.unwrap();
+    let p = store
+        .create_project(alice, new_project("Big Fish"))
+        .await
+        .unwrap();
     assert_eq!(p.version, 1);
     let loaded = store.project(alice, p.id).await.unwrap();
     assert_eq!(loaded, p);
@@ -145,7 +164,10 @@ async fn project_life_cycle(store: Arc<dyn Store>) {
         tags: Some(vec!["fantasy".into()]),
         ..ProjectPatch::default()
     };
-    let updated = store.update_project(alice, p.id, 1, patch.clone()).await.unwrap();
+    let updated = store
+        .update_project(alice, p.id, 1, patch.clone())
+        .await
+        .unwrap();
     assert_eq!(updated.version, 2);
     assert_eq!(updated.title, "Big Fish (2003)");
     assert_eq!(store.project(alice, p.id).await.unwrap(), updated);
@@ -153,40 +175,89 @@ async fn project_life_cycle(store: Arc<dyn Store>) {
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
 
     let template = store
-        .create_project(alice, NewProject { is_template: true, ..new_project("Short film template") })
+        .create_project(
+            alice,
+            NewProject {
+                is_template: true,
+                ..new_project("Short film template")
+            },
+        )
         .await
         .unwrap();
-    let live: Vec<_> = store.list_projects(alice, ProjectFilter::Live).await.unwrap();
+    let live: Vec<_> = store
+        .list_projects(alice, ProjectFilter::Live)
+        .await
+        .unwrap();
     assert_eq!(live.iter().map(|p| p.id).collect::<Vec<_>>(), vec![p.id]);
-    let templates = store.list_projects(alice, ProjectFilter::Templates).await.unwrap();
-    assert_eq!(templates.iter().map(|p| p.id).collect::<Vec<_>>(), vec![template.id]);
-    let from_template = store.duplicate_project(alice, template.id, "My short").await.unwrap();
+    let templates = store
+        .list_projects(alice, ProjectFilter::Templates)
+        .await
+        .unwrap();
+    assert_eq!(
+        templates.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![template.id]
+    );
+    let from_template = store
+        .duplicate_project(alice, template.id, "My short")
+        .await
+        .unwrap();
     assert!(!from_template.is_template);
     assert_eq!(from_template.settings, template.settings);
 
     store.delete_project(alice, p.id).await.unwrap();
-    let live = store.list_projects(alice, ProjectFilter::Live).await.unwrap();
+    let live = store
+        .list_projects(alice, ProjectFilter::Live)
+        .await
+        .unwrap();
     assert!(live.iter().all(|x| x.id != p.id));
-    let bin = store.list_projects(alice, ProjectFilter::Deleted).await.unwrap();
+    let bin = store
+        .list_projects(alice, ProjectFilter::Deleted)
+        .await
+        .unwrap();
     assert_eq!(bin.iter().map(|p| p.id).collect::<Vec<_>>(), vec![p.id]);
     let edit_deleted = store
-        .add_script_version(alice, p.id, NewScriptVersion {
-            source_name: "x.fountain".into(),
-            format: "fountain".into(),
-            text: "INT. X".into(),
-        })
+        .add_script_version(
+            alice,
+            p.id,
+            NewScriptVersion {
+                source_name: "x.fountain".into(),
+                format: "fountain".into(),
+                text: "INT. X".into(),
+            },
+        )
         .await;
-    assert!(matches!(edit_deleted, Err(StoreError::Conflict(_))), "{edit_deleted:?}");
+    assert!(
+        matches!(edit_deleted, Err(StoreError::Conflict(_))),
+        "{edit_deleted:?}"
+    );
     let restored = store.restore_project(alice, p.id).await.unwrap();
     assert!(restored.deleted_at.is_none());
-    assert!(store.list_projects(alice, ProjectFilter::Live).await.unwrap().iter().any(|x| x.id == p.id));
+    assert!(
+        store
+            .list_projects(alice, ProjectFilter::Live)
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.id == p.id)
+    );
 
     let log = store.activity(alice, p.id, 10).await.unwrap();
     let actions: Vec<&str> = log.iter().map(|a| a.action.as_str()).collect();
-    assert_eq!(actions, ["project.restored", "project.deleted", "project.updated", "project.created"]);
+    assert_eq!(
+        actions,
+        [
+            "project.restored",
+            "project.deleted",
+            "project.updated",
+            "project.created"
+        ]
+    );
 
     store.purge_project(alice, p.id).await.unwrap();
-    assert!(matches!(store.project(alice, p.id).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.project(alice, p.id).await,
+        Err(StoreError::NotFound(_))
+    ));
     assert!(matches!(
         store.create_project(alice, new_project("  ")).await,
         Err(StoreError::Invalid(_))
@@ -196,27 +267,58 @@ async fn project_life_cycle(store: Arc<dyn Store>) {
 async fn tenants_are_isolated(store: Arc<dyn Store>) {
     let alice = common::user(&*store, "alice").await;
     let bob = common::user(&*store, "bob").await;
-    let p = store.create_project(alice, new_project("Alice's film")).await.unwrap();
+    let p = store
+        .create_project(alice, new_project("Alice's film"))
+        .await
+        .unwrap();
     let script = store
-        .add_script_version(alice, p.id, NewScriptVersion {
-            source_name: "a.fountain".into(),
-            format: "fountain".into(),
-            text: "INT. HOUSE - DAY".into(),
-        })
+        .add_script_version(
+            alice,
+            p.id,
+            NewScriptVersion {
+                source_name: "a.fountain".into(),
+                format: "fountain".into(),
+                text: "INT. HOUSE - DAY".into(),
+            },
+        )
         .await
         .unwrap();
-    let analysis = store.save_analysis(alice, script.id, &common::breakdown(2), None).await.unwrap();
-    let asset = store.add_asset(alice, p.id, sample_asset(AssetKind::Upload, 1)).await.unwrap();
+    let analysis = store
+        .save_analysis(alice, script.id, &common::breakdown(2), None)
+        .await
+        .unwrap();
+    let asset = store
+        .add_asset(alice, p.id, sample_asset(AssetKind::Upload, 1))
+        .await
+        .unwrap();
     let jobs = store
-        .enqueue_jobs(alice, p.id, vec![NewJob::new(JobKind::Analyze, serde_json::json!({}))])
+        .enqueue_jobs(
+            alice,
+            p.id,
+            vec![NewJob::new(JobKind::Analyze, serde_json::json!({}))],
+        )
         .await
         .unwrap();
-    let tl = store.save_timeline(alice, p.id, None, &common::timeline(3)).await.unwrap();
+    let tl = store
+        .save_timeline(alice, p.id, None, &common::timeline(3))
+        .await
+        .unwrap();
     let character = store
-        .upsert_character(alice, p.id, NewCharacter { name: "EDWARD".into(), description: "".into(), reference_asset: None })
+        .upsert_character(
+            alice,
+            p.id,
+            NewCharacter {
+                name: "EDWARD".into(),
+                description: "".into(),
+                reference_asset: None,
+            },
+        )
         .await
         .unwrap();
-    let board = store.create_moodboard(alice, p.id, NewMoodboard::default()).await.unwrap();
+    let board = store
+        .create_moodboard(alice, p.id, NewMoodboard::default())
+        .await
+        .unwrap();
     store
         .put_provider_key(alice, "fal", "default", b"ciphertext", b"nonce-12byte")
         .await
@@ -226,8 +328,20 @@ async fn tenants_are_isolated(store: Arc<dyn Store>) {
     fn nf<T>(r: &Result<T, StoreError>) -> bool {
         matches!(r, Err(StoreError::NotFound(_)))
     }
-    assert!(store.list_projects(bob, ProjectFilter::Live).await.unwrap().is_empty());
-    assert!(store.list_projects(bob, ProjectFilter::Deleted).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_projects(bob, ProjectFilter::Live)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .list_projects(bob, ProjectFilter::Deleted)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(nf(&store.project(bob, p.id).await));
     assert!(nf(&store.role(bob, p.id).await.map(|_| ())));
     assert!(nf(&store.script_versions(bob, p.id).await.map(|_| ())));
@@ -245,97 +359,284 @@ async fn tenants_are_isolated(store: Arc<dyn Store>) {
     assert!(store.provider_keys(bob).await.unwrap().is_empty());
     assert!(store.usage(bob, None).await.unwrap().is_empty());
     // ...and can change or delete none of it.
-    assert!(nf(&store.update_project(bob, p.id, 1, ProjectPatch { title: Some("Mine".into()), ..Default::default() }).await.map(|_| ())));
+    assert!(nf(&store
+        .update_project(
+            bob,
+            p.id,
+            1,
+            ProjectPatch {
+                title: Some("Mine".into()),
+                ..Default::default()
+            }
+        )
+        .await
+        .map(|_| ())));
     assert!(nf(&store.delete_project(bob, p.id).await));
     assert!(nf(&store.purge_project(bob, p.id).await));
-    assert!(nf(&store.share_project(bob, p.id, bob, ShareRole::Owner).await.map(|_| ())));
-    assert!(nf(&store.add_script_version(bob, p.id, NewScriptVersion { source_name: "b".into(), format: "text".into(), text: "x".into() }).await.map(|_| ())));
-    assert!(nf(&store.save_analysis(bob, script.id, &common::breakdown(1), None).await.map(|_| ())));
-    assert!(nf(&store.add_asset(bob, p.id, sample_asset(AssetKind::Upload, 2)).await.map(|_| ())));
-    assert!(nf(&store.enqueue_jobs(bob, p.id, vec![NewJob::new(JobKind::Plan, serde_json::json!({}))]).await.map(|_| ())));
+    assert!(nf(&store
+        .share_project(bob, p.id, bob, ShareRole::Owner)
+        .await
+        .map(|_| ())));
+    assert!(nf(&store
+        .add_script_version(
+            bob,
+            p.id,
+            NewScriptVersion {
+                source_name: "b".into(),
+                format: "text".into(),
+                text: "x".into()
+            }
+        )
+        .await
+        .map(|_| ())));
+    assert!(nf(&store
+        .save_analysis(bob, script.id, &common::breakdown(1), None)
+        .await
+        .map(|_| ())));
+    assert!(nf(&store
+        .add_asset(bob, p.id, sample_asset(AssetKind::Upload, 2))
+        .await
+        .map(|_| ())));
+    assert!(nf(&store
+        .enqueue_jobs(
+            bob,
+            p.id,
+            vec![NewJob::new(JobKind::Plan, serde_json::json!({}))]
+        )
+        .await
+        .map(|_| ())));
     assert!(nf(&store.cancel_job(bob, jobs[0].id).await));
-    assert!(nf(&store.replace_shots(bob, p.id, &common::shot_list(1, 1)).await));
-    assert!(nf(&store.save_timeline(bob, p.id, Some(tl.id), &common::timeline(1)).await.map(|_| ())));
-    assert!(nf(&store.add_identity(bob, character.id, NewIdentity { provider: "fal".into(), model: "lora".into(), trigger_word: "x".into(), status: IdentityStatus::Training, weights_asset: None }).await.map(|_| ())));
-    assert!(nf(&store.add_moodboard_item(bob, board.id, NewMoodboardItem { asset_id: None, caption: "x".into() }).await.map(|_| ())));
-    assert!(nf(&store.log_activity(bob, p.id, "x", serde_json::Value::Null).await));
+    assert!(nf(&store
+        .replace_shots(bob, p.id, &common::shot_list(1, 1))
+        .await));
+    assert!(nf(&store
+        .save_timeline(bob, p.id, Some(tl.id), &common::timeline(1))
+        .await
+        .map(|_| ())));
+    assert!(nf(&store
+        .add_identity(
+            bob,
+            character.id,
+            NewIdentity {
+                provider: "fal".into(),
+                model: "lora".into(),
+                trigger_word: "x".into(),
+                status: IdentityStatus::Training,
+                weights_asset: None
+            }
+        )
+        .await
+        .map(|_| ())));
+    assert!(nf(&store
+        .add_moodboard_item(
+            bob,
+            board.id,
+            NewMoodboardItem {
+                asset_id: None,
+                caption: "x".into()
+            }
+        )
+        .await
+        .map(|_| ())));
+    assert!(nf(&store
+        .log_activity(bob, p.id, "x", serde_json::Value::Null)
+        .await));
     assert!(nf(&store.delete_provider_key(bob, "fal", "default").await));
-    assert!(nf(&store.record_usage(bob, common::usage(1, Some(p.id))).await.map(|_| ())));
+    assert!(nf(&store
+        .record_usage(bob, common::usage(1, Some(p.id)))
+        .await
+        .map(|_| ())));
 
     // Nothing changed for Alice.
     let still = store.project(alice, p.id).await.unwrap();
     assert_eq!(still, p);
     assert_eq!(store.script_versions(alice, p.id).await.unwrap().len(), 1);
     assert_eq!(store.assets(alice, p.id, None).await.unwrap().len(), 1);
-    assert_eq!(store.jobs(alice, p.id).await.unwrap()[0].state, JobState::Queued);
+    assert_eq!(
+        store.jobs(alice, p.id).await.unwrap()[0].state,
+        JobState::Queued
+    );
     assert_eq!(store.provider_keys(alice).await.unwrap().len(), 1);
-    assert_eq!(store.timeline(alice, tl.id).await.unwrap().timeline, common::timeline(3));
+    assert_eq!(
+        store.timeline(alice, tl.id).await.unwrap().timeline,
+        common::timeline(3)
+    );
 }
 
 async fn shares_grant_exactly_their_role(store: Arc<dyn Store>) {
     let alice = common::user(&*store, "alice").await;
     let bob = common::user(&*store, "bob").await;
     let carol = common::user(&*store, "carol").await;
-    let p = store.create_project(alice, new_project("Shared")).await.unwrap();
-    store.share_project(alice, p.id, bob, ShareRole::Viewer).await.unwrap();
+    let p = store
+        .create_project(alice, new_project("Shared"))
+        .await
+        .unwrap();
+    store
+        .share_project(alice, p.id, bob, ShareRole::Viewer)
+        .await
+        .unwrap();
 
     // A viewer reads but cannot change.
     assert_eq!(store.project(bob, p.id).await.unwrap().id, p.id);
     assert_eq!(store.role(bob, p.id).await.unwrap(), ShareRole::Viewer);
-    assert_eq!(store.list_projects(bob, ProjectFilter::Live).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .list_projects(bob, ProjectFilter::Live)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let forbidden = |r: Result<(), StoreError>| matches!(r, Err(StoreError::Forbidden(_)));
-    assert!(forbidden(store.update_project(bob, p.id, 1, ProjectPatch { title: Some("x".into()), ..Default::default() }).await.map(|_| ())));
-    assert!(forbidden(store.add_asset(bob, p.id, sample_asset(AssetKind::Upload, 1)).await.map(|_| ())));
-    assert!(forbidden(store.enqueue_jobs(bob, p.id, vec![NewJob::new(JobKind::Plan, serde_json::json!({}))]).await.map(|_| ())));
+    assert!(forbidden(
+        store
+            .update_project(
+                bob,
+                p.id,
+                1,
+                ProjectPatch {
+                    title: Some("x".into()),
+                    ..Default::default()
+                }
+            )
+            .await
+            .map(|_| ())
+    ));
+    assert!(forbidden(
+        store
+            .add_asset(bob, p.id, sample_asset(AssetKind::Upload, 1))
+            .await
+            .map(|_| ())
+    ));
+    assert!(forbidden(
+        store
+            .enqueue_jobs(
+                bob,
+                p.id,
+                vec![NewJob::new(JobKind::Plan, serde_json::json!({}))]
+            )
+            .await
+            .map(|_| ())
+    ));
     assert!(forbidden(store.delete_project(bob, p.id).await));
-    assert!(forbidden(store.share_project(bob, p.id, carol, ShareRole::Viewer).await.map(|_| ())));
+    assert!(forbidden(
+        store
+            .share_project(bob, p.id, carol, ShareRole::Viewer)
+            .await
+            .map(|_| ())
+    ));
 
     // An editor changes content but cannot delete or share.
-    store.share_project(alice, p.id, bob, ShareRole::Editor).await.unwrap();
+    store
+        .share_project(alice, p.id, bob, ShareRole::Editor)
+        .await
+        .unwrap();
     let updated = store
-        .update_project(bob, p.id, 1, ProjectPatch { title: Some("Edited by Bob".into()), ..Default::default() })
+        .update_project(
+            bob,
+            p.id,
+            1,
+            ProjectPatch {
+                title: Some("Edited by Bob".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(updated.title, "Edited by Bob");
-    store.add_asset(bob, p.id, sample_asset(AssetKind::Upload, 1)).await.unwrap();
+    store
+        .add_asset(bob, p.id, sample_asset(AssetKind::Upload, 1))
+        .await
+        .unwrap();
     assert!(forbidden(store.delete_project(bob, p.id).await));
-    assert!(forbidden(store.share_project(bob, p.id, carol, ShareRole::Viewer).await.map(|_| ())));
+    assert!(forbidden(
+        store
+            .share_project(bob, p.id, carol, ShareRole::Viewer)
+            .await
+            .map(|_| ())
+    ));
     // Carol, a stranger, still sees nothing.
-    assert!(matches!(store.project(carol, p.id).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.project(carol, p.id).await,
+        Err(StoreError::NotFound(_))
+    ));
 
     // A co-owner may share and delete.
-    store.share_project(alice, p.id, carol, ShareRole::Owner).await.unwrap();
+    store
+        .share_project(alice, p.id, carol, ShareRole::Owner)
+        .await
+        .unwrap();
     let shares = store.shares(carol, p.id).await.unwrap();
     assert_eq!(shares.len(), 2);
     store.unshare_project(carol, p.id, bob).await.unwrap();
-    assert!(matches!(store.project(bob, p.id).await, Err(StoreError::NotFound(_))));
-    store.delete_project(carol, p.id).await.unwrap();
-    assert!(store.project(alice, p.id).await.unwrap().deleted_at.is_some());
     assert!(matches!(
-        store.share_project(alice, p.id, alice, ShareRole::Viewer).await,
+        store.project(bob, p.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    store.delete_project(carol, p.id).await.unwrap();
+    assert!(
+        store
+            .project(alice, p.id)
+            .await
+            .unwrap()
+            .deleted_at
+            .is_some()
+    );
+    assert!(matches!(
+        store
+            .share_project(alice, p.id, alice, ShareRole::Viewer)
+            .await,
         Err(StoreError::Invalid(_))
     ));
 }
 
 async fn content_round_trips(store: Arc<dyn Store>) {
     let alice = common::user(&*store, "alice").await;
-    let p = store.create_project(alice, new_project("Content")).await.unwrap();
+    let p = store
+        .create_project(alice, new_project("Content"))
+        .await
+        .unwrap();
     let v1 = store
-        .add_script_version(alice, p.id, NewScriptVersion { source_name: "a.fountain".into(), format: "fountain".into(), text: "one".into() })
+        .add_script_version(
+            alice,
+            p.id,
+            NewScriptVersion {
+                source_name: "a.fountain".into(),
+                format: "fountain".into(),
+                text: "one".into(),
+            },
+        )
         .await
         .unwrap();
     let v2 = store
-        .add_script_version(alice, p.id, NewScriptVersion { source_name: "a.fountain".into(), format: "fountain".into(), text: "two".into() })
+        .add_script_version(
+            alice,
+            p.id,
+            NewScriptVersion {
+                source_name: "a.fountain".into(),
+                format: "fountain".into(),
+                text: "two".into(),
+            },
+        )
         .await
         .unwrap();
     assert_eq!((v1.number, v2.number), (1, 2));
     assert_eq!(v2.content_hash, ContentHash::of_bytes(b"two"));
-    assert_eq!(store.script_versions(alice, p.id).await.unwrap(), vec![v1.clone(), v2.clone()]);
+    assert_eq!(
+        store.script_versions(alice, p.id).await.unwrap(),
+        vec![v1.clone(), v2.clone()]
+    );
 
     let breakdown = common::breakdown(5);
     let enrichment = serde_json::json!({"logline": "A son learns his father's tall tales were true.", "mood": ["warm", 1.5]});
-    let a1 = store.save_analysis(alice, v1.id, &common::breakdown(1), None).await.unwrap();
-    let a2 = store.save_analysis(alice, v2.id, &breakdown, Some(enrichment.clone())).await.unwrap();
+    let a1 = store
+        .save_analysis(alice, v1.id, &common::breakdown(1), None)
+        .await
+        .unwrap();
+    let a2 = store
+        .save_analysis(alice, v2.id, &breakdown, Some(enrichment.clone()))
+        .await
+        .unwrap();
     assert_eq!(store.analysis(alice, a1.id).await.unwrap(), a1);
     let latest = store.latest_analysis(alice, p.id).await.unwrap().unwrap();
     assert_eq!(latest, a2);
@@ -344,52 +645,188 @@ async fn content_round_trips(store: Arc<dyn Store>) {
     // Shots: overrides survive re-planning while the shot id survives.
     let plan = common::shot_list(3, 3);
     store.replace_shots(alice, p.id, &plan).await.unwrap();
-    let overrides = ShotOverrides { size: Some(ShotSize::ExtremeCloseUp), note: Some("tighter".into()), ..ShotOverrides::default() };
-    store.set_shot_overrides(alice, p.id, &plan.shots[1].id, &overrides).await.unwrap();
+    let overrides = ShotOverrides {
+        size: Some(ShotSize::ExtremeCloseUp),
+        note: Some("tighter".into()),
+        ..ShotOverrides::default()
+    };
+    store
+        .set_shot_overrides(alice, p.id, &plan.shots[1].id, &overrides)
+        .await
+        .unwrap();
     let mut replan = common::shot_list(3, 2);
     replan.style = "noir".into();
     store.replace_shots(alice, p.id, &replan).await.unwrap();
     let shots = store.shots(alice, p.id).await.unwrap();
-    assert_eq!(shots.iter().map(|s| s.shot.clone()).collect::<Vec<_>>(), replan.shots);
+    assert_eq!(
+        shots.iter().map(|s| s.shot.clone()).collect::<Vec<_>>(),
+        replan.shots
+    );
     assert_eq!(shots[1].overrides, overrides);
     assert_eq!(shots[1].effective().size, ShotSize::ExtremeCloseUp);
-    assert!(shots.iter().enumerate().all(|(i, s)| i == 1 || s.overrides.is_empty()));
-    assert_eq!(store.project(alice, p.id).await.unwrap().shot_style.as_deref(), Some("noir"));
+    assert!(
+        shots
+            .iter()
+            .enumerate()
+            .all(|(i, s)| i == 1 || s.overrides.is_empty())
+    );
+    assert_eq!(
+        store
+            .project(alice, p.id)
+            .await
+            .unwrap()
+            .shot_style
+            .as_deref(),
+        Some("noir")
+    );
     assert!(matches!(
-        store.set_shot_overrides(alice, p.id, "no-such-shot", &overrides).await,
+        store
+            .set_shot_overrides(alice, p.id, "no-such-shot", &overrides)
+            .await,
         Err(StoreError::NotFound(_))
     ));
 
     // Assets: recording the same key twice keeps one row; cache look-up by inputs.
-    let a = store.add_asset(alice, p.id, sample_asset(AssetKind::Frame, 1)).await.unwrap();
-    let again = store.add_asset(alice, p.id, sample_asset(AssetKind::Frame, 1)).await.unwrap();
+    let a = store
+        .add_asset(alice, p.id, sample_asset(AssetKind::Frame, 1))
+        .await
+        .unwrap();
+    let again = store
+        .add_asset(alice, p.id, sample_asset(AssetKind::Frame, 1))
+        .await
+        .unwrap();
     assert_eq!(a, again);
     assert_eq!(a.provenance.seed, Some(u64::MAX - 7));
     assert_eq!(store.asset(alice, a.id).await.unwrap(), a);
-    let hit = store.asset_by_inputs(alice, p.id, AssetKind::Frame, ContentHash::of_bytes(b"inputs")).await.unwrap();
+    let hit = store
+        .asset_by_inputs(
+            alice,
+            p.id,
+            AssetKind::Frame,
+            ContentHash::of_bytes(b"inputs"),
+        )
+        .await
+        .unwrap();
     assert_eq!(hit.map(|h| h.id), Some(a.id));
-    assert!(store.asset_by_inputs(alice, p.id, AssetKind::Clip, ContentHash::of_bytes(b"inputs")).await.unwrap().is_none());
-    assert_eq!(store.assets(alice, p.id, Some(AssetKind::Upload)).await.unwrap().len(), 0);
+    assert!(
+        store
+            .asset_by_inputs(
+                alice,
+                p.id,
+                AssetKind::Clip,
+                ContentHash::of_bytes(b"inputs")
+            )
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .assets(alice, p.id, Some(AssetKind::Upload))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
 
     // Characters, identities, moodboards.
-    let ed = store.upsert_character(alice, p.id, NewCharacter { name: "EDWARD".into(), description: "young".into(), reference_asset: None }).await.unwrap();
-    let ed2 = store.upsert_character(alice, p.id, NewCharacter { name: "EDWARD".into(), description: "old".into(), reference_asset: Some(a.id) }).await.unwrap();
+    let ed = store
+        .upsert_character(
+            alice,
+            p.id,
+            NewCharacter {
+                name: "EDWARD".into(),
+                description: "young".into(),
+                reference_asset: None,
+            },
+        )
+        .await
+        .unwrap();
+    let ed2 = store
+        .upsert_character(
+            alice,
+            p.id,
+            NewCharacter {
+                name: "EDWARD".into(),
+                description: "old".into(),
+                reference_asset: Some(a.id),
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(ed.id, ed2.id);
-    assert_eq!(store.characters(alice, p.id).await.unwrap(), vec![ed2.clone()]);
-    let ident = store.add_identity(alice, ed.id, NewIdentity { provider: "fal".into(), model: "flux-lora-fast-training".into(), trigger_word: "edw4rd".into(), status: IdentityStatus::Ready, weights_asset: Some(a.id) }).await.unwrap();
+    assert_eq!(
+        store.characters(alice, p.id).await.unwrap(),
+        vec![ed2.clone()]
+    );
+    let ident = store
+        .add_identity(
+            alice,
+            ed.id,
+            NewIdentity {
+                provider: "fal".into(),
+                model: "flux-lora-fast-training".into(),
+                trigger_word: "edw4rd".into(),
+                status: IdentityStatus::Ready,
+                weights_asset: Some(a.id),
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(store.identities(alice, p.id).await.unwrap(), vec![ident]);
-    let board = store.create_moodboard(alice, p.id, NewMoodboard { name: "Look".into(), summary: "Southern gothic".into(), palette: vec!["#223344".into()], keywords: vec!["humid".into()] }).await.unwrap();
-    let i1 = store.add_moodboard_item(alice, board.id, NewMoodboardItem { asset_id: Some(a.id), caption: "river".into() }).await.unwrap();
-    let i2 = store.add_moodboard_item(alice, board.id, NewMoodboardItem { asset_id: None, caption: "note".into() }).await.unwrap();
+    let board = store
+        .create_moodboard(
+            alice,
+            p.id,
+            NewMoodboard {
+                name: "Look".into(),
+                summary: "Southern gothic".into(),
+                palette: vec!["#223344".into()],
+                keywords: vec!["humid".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let i1 = store
+        .add_moodboard_item(
+            alice,
+            board.id,
+            NewMoodboardItem {
+                asset_id: Some(a.id),
+                caption: "river".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let i2 = store
+        .add_moodboard_item(
+            alice,
+            board.id,
+            NewMoodboardItem {
+                asset_id: None,
+                caption: "note".into(),
+            },
+        )
+        .await
+        .unwrap();
     assert!(i2.position > i1.position);
     let boards = store.moodboards(alice, p.id).await.unwrap();
     assert_eq!(boards.len(), 1);
     assert_eq!(boards[0].items, vec![i1, i2]);
 
     // Timelines: saved and replaced whole, tracks (even empty) kept.
-    let t = store.save_timeline(alice, p.id, None, &common::timeline(7)).await.unwrap();
-    assert_eq!(store.timeline(alice, t.id).await.unwrap().timeline, common::timeline(7));
-    let t2 = store.save_timeline(alice, p.id, Some(t.id), &common::timeline(2)).await.unwrap();
+    let t = store
+        .save_timeline(alice, p.id, None, &common::timeline(7))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.timeline(alice, t.id).await.unwrap().timeline,
+        common::timeline(7)
+    );
+    let t2 = store
+        .save_timeline(alice, p.id, Some(t.id), &common::timeline(2))
+        .await
+        .unwrap();
     assert_eq!(t2.id, t.id);
     let all = store.timelines(alice, p.id).await.unwrap();
     assert_eq!(all.len(), 1);
@@ -397,16 +834,31 @@ async fn content_round_trips(store: Arc<dyn Store>) {
 
     // Usage and spend.
     for cents in [3, 4] {
-        store.record_usage(alice, common::usage(cents, Some(p.id))).await.unwrap();
+        store
+            .record_usage(alice, common::usage(cents, Some(p.id)))
+            .await
+            .unwrap();
     }
-    assert_eq!(store.project_spend(alice, p.id).await.unwrap(), Money::from_cents(7));
+    assert_eq!(
+        store.project_spend(alice, p.id).await.unwrap(),
+        Money::from_cents(7)
+    );
     assert_eq!(store.usage(alice, None).await.unwrap().len(), 2);
 
     // Provider keys: ciphertext only, replaced by provider and label.
-    store.put_provider_key(alice, "gemini", "work", b"c1", b"n1").await.unwrap();
-    let k = store.put_provider_key(alice, "gemini", "work", b"c2", b"n2").await.unwrap();
+    store
+        .put_provider_key(alice, "gemini", "work", b"c1", b"n1")
+        .await
+        .unwrap();
+    let k = store
+        .put_provider_key(alice, "gemini", "work", b"c2", b"n2")
+        .await
+        .unwrap();
     assert_eq!(store.provider_keys(alice).await.unwrap(), vec![k]);
-    store.delete_provider_key(alice, "gemini", "work").await.unwrap();
+    store
+        .delete_provider_key(alice, "gemini", "work")
+        .await
+        .unwrap();
     assert!(store.provider_keys(alice).await.unwrap().is_empty());
 }
 
@@ -417,19 +869,35 @@ fn graph() -> Vec<NewJob> {
         NewJob::new(JobKind::Plan, serde_json::json!({"n": 1})).after([JobRef::Batch(0)]),
         NewJob::new(JobKind::Frame, serde_json::json!({"n": 2})).after([JobRef::Batch(1)]),
         NewJob::new(JobKind::Frame, serde_json::json!({"n": 3})).after([JobRef::Batch(1)]),
-        NewJob::new(JobKind::Render, serde_json::json!({"n": 4})).after([JobRef::Batch(2), JobRef::Batch(3)]),
+        NewJob::new(JobKind::Render, serde_json::json!({"n": 4}))
+            .after([JobRef::Batch(2), JobRef::Batch(3)]),
     ]
 }
 
 async fn job_graph_runs_in_dependency_order(store: Arc<dyn Store>) {
     let alice = common::user(&*store, "alice").await;
-    let p = store.create_project(alice, new_project("Jobs")).await.unwrap();
+    let p = store
+        .create_project(alice, new_project("Jobs"))
+        .await
+        .unwrap();
     let mut events = store.subscribe();
     let jobs = store.enqueue_jobs(alice, p.id, graph()).await.unwrap();
-    assert_eq!(jobs[4].depends_on.iter().copied().collect::<BTreeSet<_>>(), [jobs[2].id, jobs[3].id].into());
+    assert_eq!(
+        jobs[4].depends_on.iter().copied().collect::<BTreeSet<_>>(),
+        [jobs[2].id, jobs[3].id].into()
+    );
     assert!(jobs.iter().all(|j| j.state == JobState::Queued));
-    let bad = store.enqueue_jobs(alice, p.id, vec![NewJob::new(JobKind::Plan, serde_json::json!({})).after([JobRef::Batch(0)])]).await;
-    assert!(matches!(bad, Err(StoreError::Invalid(_))), "a job may not depend on itself or a later one");
+    let bad = store
+        .enqueue_jobs(
+            alice,
+            p.id,
+            vec![NewJob::new(JobKind::Plan, serde_json::json!({})).after([JobRef::Batch(0)])],
+        )
+        .await;
+    assert!(
+        matches!(bad, Err(StoreError::Invalid(_))),
+        "a job may not depend on itself or a later one"
+    );
 
     let all = JobKind::ALL;
     let mut order = Vec::new();
@@ -442,72 +910,159 @@ async fn job_graph_runs_in_dependency_order(store: Arc<dyn Store>) {
             order.push(c.job.payload["n"].as_i64().unwrap());
             assert_eq!(c.job.state, JobState::Running);
             assert_eq!(c.job.attempts, 1);
-            store.heartbeat(&c.lease, 30_000, Some(Progress::new(0.5, "halfway"))).await.unwrap();
-            store.complete_job(&c.lease, JobOutput { result: serde_json::json!({"done": c.job.payload["n"]}), ..JobOutput::default() }).await.unwrap();
+            store
+                .heartbeat(&c.lease, 30_000, Some(Progress::new(0.5, "halfway")))
+                .await
+                .unwrap();
+            store
+                .complete_job(
+                    &c.lease,
+                    JobOutput {
+                        result: serde_json::json!({"done": c.job.payload["n"]}),
+                        ..JobOutput::default()
+                    },
+                )
+                .await
+                .unwrap();
         }
     }
     assert_eq!(order.len(), 5);
     assert_eq!(&order[..2], &[0, 1]);
     assert_eq!(order[4], 4);
     let done = store.jobs(alice, p.id).await.unwrap();
-    assert!(done.iter().all(|j| j.state == JobState::Succeeded && j.finished_at.is_some()));
+    assert!(
+        done.iter()
+            .all(|j| j.state == JobState::Succeeded && j.finished_at.is_some())
+    );
     assert_eq!(done[3].result, Some(serde_json::json!({"done": 3})));
 
     // Events: queued, running, progress and succeeded for every job, in-process
     // (SQLite) or via LISTEN/NOTIFY (PostgreSQL).
     let mut seen = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while seen.iter().filter(|e: &&alkemy_store::model::JobEvent| e.state == JobState::Succeeded).count() < 5 {
-        let e = tokio::time::timeout_at(deadline, events.recv()).await.expect("events arrive").unwrap();
+    while seen
+        .iter()
+        .filter(|e: &&alkemy_store::model::JobEvent| e.state == JobState::Succeeded)
+        .count()
+        < 5
+    {
+        let e = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("events arrive")
+            .unwrap();
         seen.push(e);
     }
-    assert!(seen.iter().any(|e| e.state == JobState::Running && e.message.as_deref() == Some("halfway")));
-    assert_eq!(seen.iter().filter(|e| e.state == JobState::Queued).count(), 5);
+    assert!(
+        seen.iter()
+            .any(|e| e.state == JobState::Running && e.message.as_deref() == Some("halfway"))
+    );
+    assert_eq!(
+        seen.iter().filter(|e| e.state == JobState::Queued).count(),
+        5
+    );
 }
 
 async fn completion_is_atomic_and_needs_the_lease(store: Arc<dyn Store>) {
     let alice = common::user(&*store, "alice").await;
-    let p = store.create_project(alice, new_project("Atomic")).await.unwrap();
-    store.enqueue_jobs(alice, p.id, vec![NewJob::new(JobKind::Frame, serde_json::json!({}))]).await.unwrap();
-    let c = store.claim_jobs("w1", &[JobKind::Frame], 1, 30_000).await.unwrap().pop().unwrap();
+    let p = store
+        .create_project(alice, new_project("Atomic"))
+        .await
+        .unwrap();
+    store
+        .enqueue_jobs(
+            alice,
+            p.id,
+            vec![NewJob::new(JobKind::Frame, serde_json::json!({}))],
+        )
+        .await
+        .unwrap();
+    let c = store
+        .claim_jobs("w1", &[JobKind::Frame], 1, 30_000)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     // A stale lease (another claim's token) is refused and writes nothing.
     let mut stale = c.lease.clone();
     stale.token = uuid::Uuid::new_v4();
     let output = JobOutput {
         result: serde_json::json!({"ok": true}),
-        assets: vec![sample_asset(AssetKind::Frame, 1), sample_asset(AssetKind::Frame, 2)],
+        assets: vec![
+            sample_asset(AssetKind::Frame, 1),
+            sample_asset(AssetKind::Frame, 2),
+        ],
         usage: vec![common::usage(3, None)],
     };
-    assert!(matches!(store.complete_job(&stale, output.clone()).await, Err(StoreError::Conflict(_))));
-    assert!(matches!(store.heartbeat(&stale, 1000, None).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.complete_job(&stale, output.clone()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.heartbeat(&stale, 1000, None).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert!(store.assets(alice, p.id, None).await.unwrap().is_empty());
     assert!(store.usage(alice, Some(p.id)).await.unwrap().is_empty());
 
     // With the lease: result, assets and usage land together.
     let assets = store.complete_job(&c.lease, output.clone()).await.unwrap();
     assert_eq!(assets.len(), 2);
-    assert!(assets.iter().all(|a| a.job_id == Some(c.job.id) && a.created_by == alice));
+    assert!(
+        assets
+            .iter()
+            .all(|a| a.job_id == Some(c.job.id) && a.created_by == alice)
+    );
     // Completing twice is refused: exactly once.
-    assert!(matches!(store.complete_job(&c.lease, output).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.complete_job(&c.lease, output).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(store.assets(alice, p.id, None).await.unwrap().len(), 2);
     let usage = store.usage(alice, Some(p.id)).await.unwrap();
     assert_eq!(usage.len(), 1);
-    assert_eq!((usage[0].job_id, usage[0].project_id), (Some(c.job.id), Some(p.id)));
+    assert_eq!(
+        (usage[0].job_id, usage[0].project_id),
+        (Some(c.job.id), Some(p.id))
+    );
 
     // A job cancelled while running loses its lease: its result is discarded.
-    let j = store.enqueue_jobs(alice, p.id, vec![NewJob::new(JobKind::Frame, serde_json::json!({}))]).await.unwrap();
-    let c2 = store.claim_jobs("w1", &[JobKind::Frame], 1, 30_000).await.unwrap().pop().unwrap();
+    let j = store
+        .enqueue_jobs(
+            alice,
+            p.id,
+            vec![NewJob::new(JobKind::Frame, serde_json::json!({}))],
+        )
+        .await
+        .unwrap();
+    let c2 = store
+        .claim_jobs("w1", &[JobKind::Frame], 1, 30_000)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!(c2.job.id, j[0].id);
     store.cancel_job(alice, j[0].id).await.unwrap();
-    let out = JobOutput { assets: vec![sample_asset(AssetKind::Frame, 9)], ..JobOutput::default() };
-    assert!(matches!(store.complete_job(&c2.lease, out).await, Err(StoreError::Conflict(_))));
+    let out = JobOutput {
+        assets: vec![sample_asset(AssetKind::Frame, 9)],
+        ..JobOutput::default()
+    };
+    assert!(matches!(
+        store.complete_job(&c2.lease, out).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(store.assets(alice, p.id, None).await.unwrap().len(), 2);
-    assert_eq!(store.job(alice, j[0].id).await.unwrap().state, JobState::Cancelled);
+    assert_eq!(
+        store.job(alice, j[0].id).await.unwrap().state,
+        JobState::Cancelled
+    );
 }
 
 async fn failures_back_off_and_retry_alone(store: Arc<dyn Store>) {
     let alice = common::user(&*store, "alice").await;
-    let p = store.create_project(alice, new_project("Failures")).await.unwrap();
+    let p = store
+        .create_project(alice, new_project("Failures"))
+        .await
+        .unwrap();
     let mut g = graph();
     g[2].max_attempts = 2;
     g[2].backoff_ms = 200;
@@ -515,66 +1070,172 @@ async fn failures_back_off_and_retry_alone(store: Arc<dyn Store>) {
     let all = JobKind::ALL;
     // Run analyze and plan.
     for _ in 0..2 {
-        let c = store.claim_jobs("w", &all, 1, 30_000).await.unwrap().pop().unwrap();
-        store.complete_job(&c.lease, JobOutput::default()).await.unwrap();
+        let c = store
+            .claim_jobs("w", &all, 1, 30_000)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        store
+            .complete_job(&c.lease, JobOutput::default())
+            .await
+            .unwrap();
     }
     // Both frames are runnable; fail frame n=2 (retryable).
     let claimed = store.claim_jobs("w", &all, 10, 30_000).await.unwrap();
     assert_eq!(claimed.len(), 2);
     let (bad, good): (Vec<_>, Vec<_>) = claimed.into_iter().partition(|c| c.job.id == jobs[2].id);
-    store.complete_job(&good[0].lease, JobOutput::default()).await.unwrap();
-    let after = store.fail_job(&bad[0].lease, "provider timed out", true).await.unwrap();
+    store
+        .complete_job(&good[0].lease, JobOutput::default())
+        .await
+        .unwrap();
+    let after = store
+        .fail_job(&bad[0].lease, "provider timed out", true)
+        .await
+        .unwrap();
     assert_eq!(after.state, JobState::Queued);
     assert_eq!(after.error.as_deref(), Some("provider timed out"));
-    assert!(after.run_after.0 >= after.updated_at.0 + 150, "backs off: {after:?}");
+    assert!(
+        after.run_after.0 >= after.updated_at.0 + 150,
+        "backs off: {after:?}"
+    );
     // Not claimable during the backoff; render waits for it.
-    assert!(store.claim_jobs("w", &all, 10, 30_000).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_jobs("w", &all, 10, 30_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     let c = store.claim_jobs("w", &all, 10, 30_000).await.unwrap();
     assert_eq!(c.len(), 1);
     assert_eq!((c[0].job.id, c[0].job.attempts), (jobs[2].id, 2));
     // Last attempt fails: for good, and render stays blocked.
-    let failed = store.fail_job(&c[0].lease, "still failing", true).await.unwrap();
+    let failed = store
+        .fail_job(&c[0].lease, "still failing", true)
+        .await
+        .unwrap();
     assert_eq!(failed.state, JobState::Failed);
-    assert!(store.claim_jobs("w", &all, 10, 30_000).await.unwrap().is_empty());
-    assert_eq!(store.job(alice, jobs[4].id).await.unwrap().state, JobState::Queued);
+    assert!(
+        store
+            .claim_jobs("w", &all, 10, 30_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.job(alice, jobs[4].id).await.unwrap().state,
+        JobState::Queued
+    );
     // Retrying it alone: it runs, then its dependent does.
-    assert!(matches!(store.retry_job(alice, jobs[0].id).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.retry_job(alice, jobs[0].id).await,
+        Err(StoreError::Conflict(_))
+    ));
     let retried = store.retry_job(alice, jobs[2].id).await.unwrap();
-    assert_eq!((retried.state, retried.attempts, retried.error.clone()), (JobState::Queued, 0, None));
+    assert_eq!(
+        (retried.state, retried.attempts, retried.error.clone()),
+        (JobState::Queued, 0, None)
+    );
     let c = store.claim_jobs("w", &all, 10, 30_000).await.unwrap();
-    assert_eq!(c.iter().map(|c| c.job.id).collect::<Vec<_>>(), vec![jobs[2].id]);
-    store.complete_job(&c[0].lease, JobOutput::default()).await.unwrap();
+    assert_eq!(
+        c.iter().map(|c| c.job.id).collect::<Vec<_>>(),
+        vec![jobs[2].id]
+    );
+    store
+        .complete_job(&c[0].lease, JobOutput::default())
+        .await
+        .unwrap();
     let c = store.claim_jobs("w", &all, 10, 30_000).await.unwrap();
-    assert_eq!(c.iter().map(|c| c.job.id).collect::<Vec<_>>(), vec![jobs[4].id]);
+    assert_eq!(
+        c.iter().map(|c| c.job.id).collect::<Vec<_>>(),
+        vec![jobs[4].id]
+    );
     // A fatal error fails at once whatever the attempts left.
-    let failed = store.fail_job(&c[0].lease, "bad payload", false).await.unwrap();
+    let failed = store
+        .fail_job(&c[0].lease, "bad payload", false)
+        .await
+        .unwrap();
     assert_eq!((failed.state, failed.attempts), (JobState::Failed, 1));
 }
 
 async fn cancel_cascades_and_retry_restores(store: Arc<dyn Store>) {
     let alice = common::user(&*store, "alice").await;
-    let p = store.create_project(alice, new_project("Cancel")).await.unwrap();
+    let p = store
+        .create_project(alice, new_project("Cancel"))
+        .await
+        .unwrap();
     let jobs = store.enqueue_jobs(alice, p.id, graph()).await.unwrap();
-    let c = store.claim_jobs("w", &JobKind::ALL, 1, 30_000).await.unwrap().pop().unwrap();
-    store.complete_job(&c.lease, JobOutput::default()).await.unwrap();
+    let c = store
+        .claim_jobs("w", &JobKind::ALL, 1, 30_000)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    store
+        .complete_job(&c.lease, JobOutput::default())
+        .await
+        .unwrap();
     // Cancelling plan cancels everything downstream, not the finished analyze.
     store.cancel_job(alice, jobs[1].id).await.unwrap();
-    let states: Vec<JobState> = store.jobs(alice, p.id).await.unwrap().iter().map(|j| j.state).collect();
-    assert_eq!(states, [JobState::Succeeded, JobState::Cancelled, JobState::Cancelled, JobState::Cancelled, JobState::Cancelled]);
-    assert!(store.claim_jobs("w", &JobKind::ALL, 10, 30_000).await.unwrap().is_empty());
+    let states: Vec<JobState> = store
+        .jobs(alice, p.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.state)
+        .collect();
+    assert_eq!(
+        states,
+        [
+            JobState::Succeeded,
+            JobState::Cancelled,
+            JobState::Cancelled,
+            JobState::Cancelled,
+            JobState::Cancelled
+        ]
+    );
+    assert!(
+        store
+            .claim_jobs("w", &JobKind::ALL, 10, 30_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Retrying plan brings back what its cancellation took.
     store.retry_job(alice, jobs[1].id).await.unwrap();
-    let states: Vec<JobState> = store.jobs(alice, p.id).await.unwrap().iter().map(|j| j.state).collect();
-    assert_eq!(states, [JobState::Succeeded, JobState::Queued, JobState::Queued, JobState::Queued, JobState::Queued]);
+    let states: Vec<JobState> = store
+        .jobs(alice, p.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.state)
+        .collect();
+    assert_eq!(
+        states,
+        [
+            JobState::Succeeded,
+            JobState::Queued,
+            JobState::Queued,
+            JobState::Queued,
+            JobState::Queued
+        ]
+    );
     let mut ran = 0;
     loop {
-        let claimed = store.claim_jobs("w", &JobKind::ALL, 10, 30_000).await.unwrap();
+        let claimed = store
+            .claim_jobs("w", &JobKind::ALL, 10, 30_000)
+            .await
+            .unwrap();
         if claimed.is_empty() {
             break;
         }
         for c in claimed {
-            store.complete_job(&c.lease, JobOutput::default()).await.unwrap();
+            store
+                .complete_job(&c.lease, JobOutput::default())
+                .await
+                .unwrap();
             ran += 1;
         }
     }
@@ -583,30 +1244,81 @@ async fn cancel_cascades_and_retry_restores(store: Arc<dyn Store>) {
 
 async fn expired_leases_are_claimed_again(store: Arc<dyn Store>) {
     let alice = common::user(&*store, "alice").await;
-    let p = store.create_project(alice, new_project("Leases")).await.unwrap();
-    let jobs = store
-        .enqueue_jobs(alice, p.id, vec![NewJob { max_attempts: 2, ..NewJob::new(JobKind::Animate, serde_json::json!({})) }])
+    let p = store
+        .create_project(alice, new_project("Leases"))
         .await
         .unwrap();
-    let first = store.claim_jobs("dead-worker", &[JobKind::Animate], 1, 100).await.unwrap().pop().unwrap();
+    let jobs = store
+        .enqueue_jobs(
+            alice,
+            p.id,
+            vec![NewJob {
+                max_attempts: 2,
+                ..NewJob::new(JobKind::Animate, serde_json::json!({}))
+            }],
+        )
+        .await
+        .unwrap();
+    let first = store
+        .claim_jobs("dead-worker", &[JobKind::Animate], 1, 100)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     // Not reclaimable while the lease holds, and heartbeats extend it.
-    assert!(store.claim_jobs("w2", &[JobKind::Animate], 1, 10_000).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_jobs("w2", &[JobKind::Animate], 1, 10_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     store.heartbeat(&first.lease, 300, None).await.unwrap();
     tokio::time::sleep(Duration::from_millis(150)).await;
-    assert!(store.claim_jobs("w2", &[JobKind::Animate], 1, 10_000).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_jobs("w2", &[JobKind::Animate], 1, 10_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let second = store.claim_jobs("w2", &[JobKind::Animate], 1, 1_000).await.unwrap().pop().unwrap();
+    let second = store
+        .claim_jobs("w2", &[JobKind::Animate], 1, 1_000)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!(second.job.id, jobs[0].id);
     assert_eq!(second.job.attempts, 2);
     assert_eq!(second.job.worker.as_deref(), Some("w2"));
-    assert!(second.job.error.as_deref().unwrap_or("").contains("dead-worker"));
+    assert!(
+        second
+            .job
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("dead-worker")
+    );
     // The first worker's lease is gone.
-    assert!(matches!(store.heartbeat(&first.lease, 1000, None).await, Err(StoreError::Conflict(_))));
-    assert!(matches!(store.complete_job(&first.lease, JobOutput::default()).await, Err(StoreError::Conflict(_))));
-    assert!(matches!(store.fail_job(&first.lease, "x", true).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.heartbeat(&first.lease, 1000, None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.complete_job(&first.lease, JobOutput::default()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.fail_job(&first.lease, "x", true).await,
+        Err(StoreError::Conflict(_))
+    ));
     // The last attempt's worker dies too: the job fails rather than loop.
     tokio::time::sleep(Duration::from_millis(1_100)).await;
-    let third = store.claim_jobs("w3", &[JobKind::Animate], 1, 10_000).await.unwrap();
+    let third = store
+        .claim_jobs("w3", &[JobKind::Animate], 1, 10_000)
+        .await
+        .unwrap();
     assert!(third.is_empty());
     let dead = store.job(alice, second.job.id).await.unwrap();
     assert_eq!(dead.state, JobState::Failed);
@@ -615,9 +1327,14 @@ async fn expired_leases_are_claimed_again(store: Arc<dyn Store>) {
 
 async fn concurrent_claims_never_share_a_job(store: Arc<dyn Store>) {
     let alice = common::user(&*store, "alice").await;
-    let p = store.create_project(alice, new_project("Crowd")).await.unwrap();
+    let p = store
+        .create_project(alice, new_project("Crowd"))
+        .await
+        .unwrap();
     let n = 120;
-    let jobs: Vec<NewJob> = (0..n).map(|i| NewJob::new(JobKind::Frame, serde_json::json!({"i": i}))).collect();
+    let jobs: Vec<NewJob> = (0..n)
+        .map(|i| NewJob::new(JobKind::Frame, serde_json::json!({"i": i})))
+        .collect();
     store.enqueue_jobs(alice, p.id, jobs).await.unwrap();
     let mut tasks = Vec::new();
     for w in 0..4 {
@@ -625,12 +1342,18 @@ async fn concurrent_claims_never_share_a_job(store: Arc<dyn Store>) {
         tasks.push(tokio::spawn(async move {
             let mut mine = Vec::new();
             loop {
-                let claimed = store.claim_jobs(&format!("w{w}"), &[JobKind::Frame], 3, 30_000).await.unwrap();
+                let claimed = store
+                    .claim_jobs(&format!("w{w}"), &[JobKind::Frame], 3, 30_000)
+                    .await
+                    .unwrap();
                 if claimed.is_empty() {
                     break;
                 }
                 for c in claimed {
-                    store.complete_job(&c.lease, JobOutput::default()).await.unwrap();
+                    store
+                        .complete_job(&c.lease, JobOutput::default())
+                        .await
+                        .unwrap();
                     mine.push(c.job.id);
                 }
             }
@@ -644,23 +1367,129 @@ async fn concurrent_claims_never_share_a_job(store: Arc<dyn Store>) {
     let unique: BTreeSet<_> = all.iter().copied().collect();
     assert_eq!(all.len(), n, "every job claimed once");
     assert_eq!(unique.len(), n);
-    assert!(store.jobs(alice, p.id).await.unwrap().iter().all(|j| j.state == JobState::Succeeded && j.attempts == 1));
+    assert!(
+        store
+            .jobs(alice, p.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|j| j.state == JobState::Succeeded && j.attempts == 1)
+    );
 }
 
 async fn bundles_and_duplicates_copy_everything(store: Arc<dyn Store>) {
     let alice = common::user(&*store, "alice").await;
-    let p = store.create_project(alice, new_project("Original")).await.unwrap();
-    let v = store.add_script_version(alice, p.id, NewScriptVersion { source_name: "a.fountain".into(), format: "fountain".into(), text: "INT. HOUSE".into() }).await.unwrap();
-    store.save_analysis(alice, v.id, &common::breakdown(3), Some(serde_json::json!({"logline": "x"}))).await.unwrap();
-    store.replace_shots(alice, p.id, &common::shot_list(3, 2)).await.unwrap();
-    let frame = store.add_asset(alice, p.id, sample_asset(AssetKind::Frame, 1)).await.unwrap();
-    let clip = store.add_asset(alice, p.id, NewAsset { provenance: Provenance { parent: Some(frame.id), ..sample_asset(AssetKind::Clip, 2).provenance }, ..sample_asset(AssetKind::Clip, 2) }).await.unwrap();
-    store.set_shot_overrides(alice, p.id, "sc1-1", &ShotOverrides { chosen_frame: Some(frame.id), ..Default::default() }).await.unwrap();
-    let ed = store.upsert_character(alice, p.id, NewCharacter { name: "EDWARD".into(), description: "d".into(), reference_asset: Some(frame.id) }).await.unwrap();
-    store.add_identity(alice, ed.id, NewIdentity { provider: "fal".into(), model: "lora".into(), trigger_word: "edw".into(), status: IdentityStatus::Ready, weights_asset: None }).await.unwrap();
-    let board = store.create_moodboard(alice, p.id, NewMoodboard { name: "Look".into(), ..Default::default() }).await.unwrap();
-    store.add_moodboard_item(alice, board.id, NewMoodboardItem { asset_id: Some(frame.id), caption: "c".into() }).await.unwrap();
-    store.save_timeline(alice, p.id, None, &common::timeline(4)).await.unwrap();
+    let p = store
+        .create_project(alice, new_project("Original"))
+        .await
+        .unwrap();
+    let v = store
+        .add_script_version(
+            alice,
+            p.id,
+            NewScriptVersion {
+                source_name: "a.fountain".into(),
+                format: "fountain".into(),
+                text: "INT. HOUSE".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .save_analysis(
+            alice,
+            v.id,
+            &common::breakdown(3),
+            Some(serde_json::json!({"logline": "x"})),
+        )
+        .await
+        .unwrap();
+    store
+        .replace_shots(alice, p.id, &common::shot_list(3, 2))
+        .await
+        .unwrap();
+    let frame = store
+        .add_asset(alice, p.id, sample_asset(AssetKind::Frame, 1))
+        .await
+        .unwrap();
+    let clip = store
+        .add_asset(
+            alice,
+            p.id,
+            NewAsset {
+                provenance: Provenance {
+                    parent: Some(frame.id),
+                    ..sample_asset(AssetKind::Clip, 2).provenance
+                },
+                ..sample_asset(AssetKind::Clip, 2)
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .set_shot_overrides(
+            alice,
+            p.id,
+            "sc1-1",
+            &ShotOverrides {
+                chosen_frame: Some(frame.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ed = store
+        .upsert_character(
+            alice,
+            p.id,
+            NewCharacter {
+                name: "EDWARD".into(),
+                description: "d".into(),
+                reference_asset: Some(frame.id),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_identity(
+            alice,
+            ed.id,
+            NewIdentity {
+                provider: "fal".into(),
+                model: "lora".into(),
+                trigger_word: "edw".into(),
+                status: IdentityStatus::Ready,
+                weights_asset: None,
+            },
+        )
+        .await
+        .unwrap();
+    let board = store
+        .create_moodboard(
+            alice,
+            p.id,
+            NewMoodboard {
+                name: "Look".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_moodboard_item(
+            alice,
+            board.id,
+            NewMoodboardItem {
+                asset_id: Some(frame.id),
+                caption: "c".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .save_timeline(alice, p.id, None, &common::timeline(4))
+        .await
+        .unwrap();
 
     let bundle = store.export_project(alice, p.id).await.unwrap();
     assert_eq!(bundle.assets.len(), 2);
@@ -671,25 +1500,45 @@ async fn bundles_and_duplicates_copy_everything(store: Arc<dyn Store>) {
     let copied = store.export_project(alice, copy.id).await.unwrap();
     assert_eq!(copied.project.title, "Copy");
     assert_eq!(copied.analyses[0].breakdown, bundle.analyses[0].breakdown);
-    assert_eq!(copied.shots.iter().map(|s| &s.shot).collect::<Vec<_>>(), bundle.shots.iter().map(|s| &s.shot).collect::<Vec<_>>());
+    assert_eq!(
+        copied.shots.iter().map(|s| &s.shot).collect::<Vec<_>>(),
+        bundle.shots.iter().map(|s| &s.shot).collect::<Vec<_>>()
+    );
     assert_eq!(copied.timelines[0].timeline, bundle.timelines[0].timeline);
     // References inside the copy point at the copy's own rows.
-    let copy_frame = copied.assets.iter().find(|a| a.kind == AssetKind::Frame).unwrap();
-    let copy_clip = copied.assets.iter().find(|a| a.kind == AssetKind::Clip).unwrap();
+    let copy_frame = copied
+        .assets
+        .iter()
+        .find(|a| a.kind == AssetKind::Frame)
+        .unwrap();
+    let copy_clip = copied
+        .assets
+        .iter()
+        .find(|a| a.kind == AssetKind::Clip)
+        .unwrap();
     assert_ne!(copy_frame.id, frame.id);
     assert_eq!(copy_clip.provenance.parent, Some(copy_frame.id));
     assert_eq!(copied.shots[0].overrides.chosen_frame, Some(copy_frame.id));
     assert_eq!(copied.characters[0].reference_asset, Some(copy_frame.id));
     assert_eq!(copied.identities[0].character_id, copied.characters[0].id);
     assert_eq!(copied.moodboards[0].items[0].asset_id, Some(copy_frame.id));
-    assert_eq!(copy_frame.storage_key, frame.storage_key, "blobs are shared");
+    assert_eq!(
+        copy_frame.storage_key, frame.storage_key,
+        "blobs are shared"
+    );
     assert_ne!(clip.id, copy_clip.id);
 
     // Importing the bundle for another user where the ids are taken conflicts.
     let bob = common::user(&*store, "bob").await;
-    assert!(matches!(store.import_project(bob, &bundle).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.import_project(bob, &bundle).await,
+        Err(StoreError::Conflict(_))
+    ));
     // A bundle whose records point elsewhere is refused.
     let mut broken = bundle.clone();
     broken.scripts[0].project_id = copy.id;
-    assert!(matches!(store.import_project(bob, &broken).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        store.import_project(bob, &broken).await,
+        Err(StoreError::Invalid(_))
+    ));
 }

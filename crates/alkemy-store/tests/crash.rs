@@ -32,20 +32,49 @@ async fn outcome(store: &dyn Store, blobs: &BlobStore, user: UserId, p: ProjectI
     let all = store.jobs(user, p).await.unwrap();
     let hashes = all
         .iter()
-        .map(|j| j.result.as_ref().and_then(|r| r["hash"].as_str().map(str::to_owned)))
+        .map(|j| {
+            j.result
+                .as_ref()
+                .and_then(|r| r["hash"].as_str().map(str::to_owned))
+        })
         .collect();
-    let export = store.assets(user, p, Some(AssetKind::Export)).await.unwrap();
+    let export = store
+        .assets(user, p, Some(AssetKind::Export))
+        .await
+        .unwrap();
     assert_eq!(export.len(), 1);
-    let bytes = blobs.get(&BlobKey::parse(&export[0].storage_key).unwrap()).await.unwrap();
-    Outcome { hashes, export: bytes.to_vec() }
+    let bytes = blobs
+        .get(&BlobKey::parse(&export[0].storage_key).unwrap())
+        .await
+        .unwrap();
+    Outcome {
+        hashes,
+        export: bytes.to_vec(),
+    }
 }
 
 async fn reference(store: Arc<dyn Store>, dir: &std::path::Path) -> Outcome {
     let blobs = BlobStore::local(&dir.join("media-ref")).unwrap();
     let user = common::user(&*store, "reference").await;
-    let p = store.create_project(user, NewProject { title: "Reference".into(), ..NewProject::default() }).await.unwrap();
-    store.enqueue_jobs(user, p.id, jobs::production(SHOTS, SEED, 0)).await.unwrap();
-    let config = WorkerConfig { drain: true, poll: Duration::from_millis(20), ..WorkerConfig::default() };
+    let p = store
+        .create_project(
+            user,
+            NewProject {
+                title: "Reference".into(),
+                ..NewProject::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .enqueue_jobs(user, p.id, jobs::production(SHOTS, SEED, 0))
+        .await
+        .unwrap();
+    let config = WorkerConfig {
+        drain: true,
+        poll: Duration::from_millis(20),
+        ..WorkerConfig::default()
+    };
     let stats = Worker::new(store.clone(), blobs.clone(), jobs::handlers(), config)
         .run(std::future::pending())
         .await
@@ -68,7 +97,16 @@ async fn crash_run(store: Arc<dyn Store>, db_url: &str, dir: &std::path::Path) -
     let media = dir.join("media");
     let blobs = BlobStore::local(&media).unwrap();
     let user = common::user(&*store, "director").await;
-    let p = store.create_project(user, NewProject { title: "Crashy".into(), ..NewProject::default() }).await.unwrap();
+    let p = store
+        .create_project(
+            user,
+            NewProject {
+                title: "Crashy".into(),
+                ..NewProject::default()
+            },
+        )
+        .await
+        .unwrap();
     let graph = jobs::production(SHOTS, SEED, STEP_MS);
     let total = graph.len();
     store.enqueue_jobs(user, p.id, graph).await.unwrap();
@@ -89,7 +127,10 @@ async fn crash_run(store: Arc<dyn Store>, db_url: &str, dir: &std::path::Path) -
             break;
         }
     }
-    assert!(interrupted >= 2, "the kills must land mid-job ({interrupted} did)");
+    assert!(
+        interrupted >= 2,
+        "the kills must land mid-job ({interrupted} did)"
+    );
 
     let mut child = spawn_worker(db_url, &media_url);
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -98,8 +139,14 @@ async fn crash_run(store: Arc<dyn Store>, db_url: &str, dir: &std::path::Path) -
         if jobs.iter().all(|j| j.state == JobState::Succeeded) {
             break;
         }
-        assert!(jobs.iter().all(|j| j.state != JobState::Failed), "{jobs:#?}");
-        assert!(Instant::now() < deadline, "the production did not finish: {jobs:#?}");
+        assert!(
+            jobs.iter().all(|j| j.state != JobState::Failed),
+            "{jobs:#?}"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "the production did not finish: {jobs:#?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     child.kill().unwrap();
@@ -107,23 +154,38 @@ async fn crash_run(store: Arc<dyn Store>, db_url: &str, dir: &std::path::Path) -
 
     let jobs = store.jobs(user, p.id).await.unwrap();
     assert_eq!(jobs.len(), total);
-    assert!(jobs.iter().any(|j| j.attempts > 1), "some job was interrupted and re-run");
+    assert!(
+        jobs.iter().any(|j| j.attempts > 1),
+        "some job was interrupted and re-run"
+    );
     // Exactly once: one asset per job that makes one, one charge per frame.
     let assets = store.assets(user, p.id, None).await.unwrap();
     assert_eq!(assets.len(), 2 * SHOTS + 2);
     let by_job: BTreeSet<_> = assets.iter().map(|a| a.job_id.unwrap()).collect();
-    assert_eq!(by_job.len(), assets.len(), "one asset row per producing job");
+    assert_eq!(
+        by_job.len(),
+        assets.len(),
+        "one asset row per producing job"
+    );
     let keys: BTreeSet<_> = assets.iter().map(|a| a.storage_key.clone()).collect();
     assert_eq!(keys.len(), assets.len(), "no duplicated asset");
     let usage = store.usage(user, Some(p.id)).await.unwrap();
     assert_eq!(usage.len(), SHOTS, "each frame charged exactly once");
     // Nothing half-written: every blob whole, and no visible blob without its row.
     for a in &assets {
-        let bytes = blobs.get(&BlobKey::parse(&a.storage_key).unwrap()).await.unwrap();
+        let bytes = blobs
+            .get(&BlobKey::parse(&a.storage_key).unwrap())
+            .await
+            .unwrap();
         assert_eq!(bytes.len() as u64, a.size_bytes);
         assert_eq!(ContentHash::of_bytes(&bytes), a.content_hash);
     }
-    let listed: BTreeSet<String> = blobs.list(&format!("projects/{}", p.id)).await.unwrap().into_iter().collect();
+    let listed: BTreeSet<String> = blobs
+        .list(&format!("projects/{}", p.id))
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
     assert_eq!(listed, keys);
     outcome(&*store, &blobs, user, p.id).await
 }
@@ -141,9 +203,13 @@ async fn sqlite_worker_survives_sigkill() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_worker_survives_sigkill() {
-    let Some((store, db)) = common::postgres().await else { return };
+    let Some((store, db)) = common::postgres().await else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
-    let Some((ref_store, _ref_db)) = common::postgres().await else { return };
+    let Some((ref_store, _ref_db)) = common::postgres().await else {
+        return;
+    };
     let expected = reference(ref_store, dir.path()).await;
     let got = crash_run(store, &db.app_url, dir.path()).await;
     assert_eq!(got, expected);

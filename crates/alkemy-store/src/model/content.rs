@@ -3,8 +3,8 @@
 
 use alkemy_core::{
     AnalysisId, AssetId, Breakdown, CameraAngle, CameraMovement, CharacterId, ContentHash,
-    IdentityId, MoodboardId, MoodboardItemId, ProjectId, ScriptVersionId, Shot, ShotSize,
-    Timeline, TimelineId, UserId,
+    IdentityId, MoodboardId, MoodboardItemId, ProjectId, ScriptVersionId, Shot, ShotSize, Timeline,
+    TimelineId, UserId,
 };
 use serde::{Deserialize, Serialize};
 

@@ -14,9 +14,8 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use alkemy_core::{
-    AnalysisId, AssetId, CharacterId, ContentHash, IdentityId, JobId, MoodboardId,
-    MoodboardItemId, ProjectId, ProviderKeyId, ScriptVersionId, TimelineId, TokenId, UsageId,
-    UserId,
+    AnalysisId, AssetId, CharacterId, ContentHash, IdentityId, JobId, MoodboardId, MoodboardItemId,
+    ProjectId, ProviderKeyId, ScriptVersionId, TimelineId, TokenId, UsageId, UserId,
 };
 use uuid::Uuid;
 
@@ -137,10 +136,7 @@ pub(crate) enum Need {
 /// Delay before retry `attempt` (1-based): `base × 2^(attempt-1)`, at most an hour.
 pub(crate) fn backoff_delay(base_ms: i64, attempt: u32) -> i64 {
     let shift = attempt.saturating_sub(1).min(30);
-    base_ms
-        .max(0)
-        .saturating_mul(1_i64 << shift)
-        .min(3_600_000)
+    base_ms.max(0).saturating_mul(1_i64 << shift).min(3_600_000)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use alkemy_core::{
-    AssetKind, ContentHash, JobKind, MediaInfo, Money, ProjectId, Progress, Provenance,
+    AssetKind, ContentHash, JobKind, MediaInfo, Money, Progress, ProjectId, Provenance,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -177,7 +177,13 @@ impl JobHandler for Frame {
             .ok_or_else(|| JobError::fatal("analysis result has no seed"))?;
         work(ctx, "framing").await;
         let key = format!("frame/{seed}/{shot}");
-        let blob = put(ctx, AssetKind::Frame, "png", derive(key.as_bytes(), FRAME_BYTES)).await?;
+        let blob = put(
+            ctx,
+            AssetKind::Frame,
+            "png",
+            derive(key.as_bytes(), FRAME_BYTES),
+        )
+        .await?;
         let inputs = ContentHash::of_bytes(key.as_bytes());
         Ok(JobOutput {
             result: blob_result(&blob),

@@ -32,9 +32,7 @@ pub fn free_port() -> std::io::Result<u16> {
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("running {cmd:?}: {e}"))?;
+    let out = cmd.output().map_err(|e| format!("running {cmd:?}: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -130,7 +128,9 @@ impl PgCluster {
             .map_err(|e| format!("temporary directory: {e}"))?;
         // initdb refuses to run as root: run the cluster as `postgres`.
         let run_as = if is_root() {
-            run(Command::new("chown").arg("postgres:postgres").arg(dir.path()))?;
+            run(Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(dir.path()))?;
             Some("postgres".to_owned())
         } else {
             None
@@ -147,7 +147,15 @@ impl PgCluster {
             .command("initdb")
             .arg("-D")
             .arg(&data)
-            .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ])
             .stdout(Stdio::null()))?;
         let opts = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
@@ -235,14 +243,32 @@ impl PgCluster {
         let (create, roles) = setup.split_once("; DO").unwrap_or((&setup, ""));
         run(self
             .command("psql")
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres"])
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+            ])
             .arg("-p")
             .arg(self.port.to_string())
             .args(["-d", "postgres", "-c"])
             .arg(create))?;
         run(self
             .command("psql")
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres"])
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+            ])
             .arg("-p")
             .arg(self.port.to_string())
             .args(["-d", "postgres", "-c"])
@@ -306,7 +332,12 @@ impl MotoServer {
             .spawn()
         {
             Ok(c) => c,
-            Err(e) => return missing(format!("moto_server ({}) not available: {e}", exe.display())),
+            Err(e) => {
+                return missing(format!(
+                    "moto_server ({}) not available: {e}",
+                    exe.display()
+                ));
+            }
         };
         let server = Self { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
