@@ -489,3 +489,57 @@ async fn training_zips_uploads_and_returns_the_lora() {
         "trigger_word": "ohwx", "steps": 500, "create_masks": true, "is_style": false})
     );
 }
+
+#[tokio::test]
+async fn downloads_follow_redirects_but_check_every_hop() {
+    let server = MockServer::start().await;
+    mount_queue(
+        &server,
+        "fal-ai/flux/dev",
+        "fal-ai/flux",
+        ResponseTemplate::new(200).set_body_json(flux_output(&server, &[false])),
+    )
+    .await;
+    // out0.png redirects on the same trusted host, then to the metadata service.
+    Mock::given(method("GET"))
+        .and(path("/files/out0.png"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "/files/moved.png"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/files/moved.png"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", "https://169.254.169.254/latest/meta-data"),
+        )
+        .mount(&server)
+        .await;
+    let model = registry(&server.uri()).image("fal:flux-dev").unwrap();
+    let err = model.generate(&image_request("x")).await.unwrap_err();
+    assert!(
+        err.message.contains("refused") && err.message.contains("169.254.169.254"),
+        "{err}"
+    );
+
+    let server = MockServer::start().await;
+    mount_queue(
+        &server,
+        "fal-ai/flux/dev",
+        "fal-ai/flux",
+        ResponseTemplate::new(200).set_body_json(flux_output(&server, &[false])),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/files/out0.png"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "/files/moved.png"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/files/moved.png"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(png(1280, 720)))
+        .mount(&server)
+        .await;
+    let model = registry(&server.uri()).image("fal:flux-dev").unwrap();
+    let images = model.generate(&image_request("x")).await.unwrap();
+    assert_eq!(images[0].bytes, png(1280, 720));
+}
