@@ -242,7 +242,9 @@ pub struct Shot {
     pub cast: Vec<Figure>,
     /// Who speaks during the shot, if anyone.
     pub speaker: Option<String>,
-    /// The line spoken during the shot (for captions and subtitles).
+    /// The line spoken during the shot (for captions and subtitles). When
+    /// the shot holds several lines (dual dialogue, a tableau take), one
+    /// `NAME: text` row per line, `speaker` being the first.
     pub dialogue: Option<String>,
     /// The object of an insert, if this is one.
     pub subject: Option<String>,
@@ -258,7 +260,8 @@ pub struct Shot {
     pub span: Span,
     /// One line describing the shot.
     pub description: String,
-    /// Setup number within the scene: shots sharing camera position and lighting.
+    /// Setup number within the scene (1-based, in order of first use):
+    /// shots sharing camera position and lighting, for shooting order.
     pub setup: u32,
     /// Generation prompts, once composed.
     pub prompt: Option<ShotPrompt>,

@@ -9,6 +9,32 @@ pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
+/// The letter runs of `text` (ASCII letters, apostrophes inside a word and
+/// any non-ASCII byte count as letters), split on everything else; a
+/// byte-level scan for the hot cue matching.
+pub(crate) fn letter_runs(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let is_letter = |b: u8| b.is_ascii_alphabetic() || b >= 0x80;
+        while i < bytes.len() && !is_letter(bytes[i]) {
+            i += 1;
+        }
+        if i >= bytes.len() {
+            return None;
+        }
+        let start = i;
+        while i < bytes.len()
+            && (is_letter(bytes[i])
+                || (bytes[i] == b'\'' && i + 1 < bytes.len() && is_letter(bytes[i + 1])))
+        {
+            i += 1;
+        }
+        // Splits happen only at ASCII bytes, so both ends are char boundaries.
+        text.get(start..i)
+    })
+}
+
 /// Number of words in `text` (runs of bytes other than ASCII whitespace:
 /// counted on bytes because it runs on every beat of a feature).
 pub(crate) fn word_count(text: &str) -> usize {
@@ -136,6 +162,12 @@ pub(crate) fn join_names<S: AsRef<str>>(names: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn letter_runs_split_on_punctuation_and_digits() {
+        let w: Vec<_> = letter_runs("He walks -- slowly, bird's-eye 12 café!").collect();
+        assert_eq!(w, ["He", "walks", "slowly", "bird's", "eye", "café"]);
+    }
 
     #[test]
     fn counts_words() {

@@ -8,7 +8,7 @@
 
 use alkemy_core::CameraAngle;
 
-use crate::text::words;
+use crate::text::{letter_runs, words};
 
 /// What the action asks of the camera.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -128,10 +128,10 @@ pub fn cues(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
     let mut angle: Option<CameraAngle> = None;
     let mut prev = String::new();
     let mut cur = String::new();
-    for w in words(text) {
+    for w in letter_runs(text) {
         // No cue word is shorter or longer than these, nor starts with a
         // digit: skip the work for the rest.
-        if w.len() < 2 || w.len() > 12 || !w.as_bytes()[0].is_ascii_alphabetic() {
+        if w.len() < 2 || w.len() > 12 {
             prev.clear();
             continue;
         }

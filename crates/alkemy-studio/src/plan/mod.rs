@@ -160,19 +160,20 @@ impl<'a> Planner<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Finisher {
     numbers: Numberer,
-    ids: HashSet<String, crate::text::FxBuild>,
+    /// Hashes of the ids handed out (see [`numbering`] on why a hash).
+    ids: HashSet<u64, crate::text::FxBuild>,
 }
 
-fn id_part(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+/// Appends `s` to `out` with anything but ASCII letters, digits and `-`
+/// replaced by `_`, so ids are safe in file names.
+fn push_id_part(out: &mut String, s: &str) {
+    out.extend(s.chars().map(|c| {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            c
+        } else {
+            '_'
+        }
+    }));
 }
 
 impl Finisher {
@@ -201,14 +202,19 @@ impl Finisher {
         let keys: Vec<SetupKey> = drafts.iter().map(|d| d.setup.clone()).collect();
         let setups = setups::number(&keys);
         let numbers = self.numbers.scene(&scene.number, drafts.len());
-        let scene_part = id_part(&scene.number);
+        let mut base = String::with_capacity(24);
+        base.push_str("sc");
+        push_id_part(&mut base, &scene.number);
+        base.push('-');
+        let prefix = base.len();
         for (((draft, duration_ms), setup), number) in
             drafts.into_iter().zip(durations).zip(setups).zip(numbers)
         {
-            let base = format!("sc{scene_part}-{}", id_part(&number));
+            base.truncate(prefix);
+            push_id_part(&mut base, &number);
             let mut id = base.clone();
             let mut n = 2;
-            while !self.ids.insert(id.clone()) {
+            while !self.ids.insert(numbering::hash_str(&id)) {
                 id = format!("{base}-{n}");
                 n += 1;
             }

@@ -7,11 +7,14 @@
 //! scene) separates the shot letters with a hyphen: `12A`, `12A-A`, `12A-B`,
 //! so its shots can never be mistaken for scene 12's. Whatever the script's
 //! numbering (duplicates included), numbers are unique within a shot list:
-//! a number already taken is skipped.
+//! a number already taken is skipped. Taken numbers are remembered by a
+//! 64-bit hash, which can only err towards skipping a free number (a
+//! collision), never towards reusing a taken one.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasher, Hasher};
 
-use crate::text::FxBuild;
+use crate::text::{FxBuild, FxHasher};
 
 /// The shot letters, without `I` and `O`.
 const LETTERS: &[u8; 24] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -48,7 +51,19 @@ pub fn candidate(scene_number: &str, k: usize) -> String {
 /// Hands out unique shot numbers across a shot list.
 #[derive(Debug, Default)]
 pub struct Numberer {
-    used: HashSet<String, FxBuild>,
+    used: HashSet<u64, FxBuild>,
+}
+
+/// A well-mixed 64-bit hash of a string (FxHash of its bytes, then a final
+/// avalanche so the set's buckets spread).
+pub(crate) fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.write_u8(0xff);
+    let mut x = h.finish();
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^ (x >> 33)
 }
 
 impl Numberer {
@@ -66,7 +81,7 @@ impl Numberer {
         while out.len() < count {
             let n = candidate(scene_number, k);
             k += 1;
-            if self.used.insert(n.clone()) {
+            if self.used.insert(hash_str(&n)) {
                 out.push(n);
             }
         }
