@@ -12,7 +12,7 @@
 //! collision), never towards reusing a taken one.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::Hasher;
 
 use crate::text::{FxBuild, FxHasher};
 

@@ -126,13 +126,14 @@ pub(crate) fn prop_name(name: &str) -> Option<String> {
         .collect();
     let last = words.last()?;
     let last = last.trim_end_matches("'S").trim_end_matches("’S");
-    let ok = !name.contains('.')
-        && !words.iter().any(|w| w.ends_with("ING"))
-        && !in_list(last, PEOPLE)
-        && !words
+    let excluded = name.contains('.')
+        || words.iter().any(|w| w.ends_with("ING"))
+        || in_list(last, PEOPLE)
+        || words
             .iter()
             .any(|w| in_list(w, PEOPLE) || in_list(w, SOUNDS))
-        && !(words.len() == 1 && in_list(last, ADJECTIVES));
+        || (words.len() == 1 && in_list(last, ADJECTIVES));
+    let ok = !excluded;
     ok.then(|| words.join(" "))
 }
 

@@ -130,6 +130,9 @@ mod tests {
         assert_eq!(fit(&p, ", ", 3), "");
     }
 
+    /// Parts with their positions.
+    type Indexed<'a> = Vec<(usize, &'a Part<'a>)>;
+
     fn word() -> impl Strategy<Value = String> {
         "[a-zé]{1,9}[,.]?"
     }
@@ -163,7 +166,7 @@ mod tests {
             }
             // Least important first: nothing dropped outranks anything kept.
             let out_words: Vec<String> = out.split_whitespace().map(strip).collect();
-            let (kept, dropped): (Vec<(usize, &Part)>, Vec<(usize, &Part)>) = parts
+            let (kept, dropped): (Indexed<'_>, Indexed<'_>) = parts
                 .iter()
                 .enumerate()
                 .partition(|(i, _)| out_words.contains(&format!("q{i}x")));
