@@ -30,6 +30,14 @@ enum Command {
     Analyze(cmd::analyze::Args),
     /// Cloud providers: chains, prices, key checks and the key vault.
     Providers(cmd::providers::Args),
+    /// Apply the database migrations.
+    Migrate(cmd::migrate::Args),
+    /// Run queued jobs (many workers may share a PostgreSQL queue).
+    Worker(cmd::worker::Args),
+    /// Export a project (`--format bundle`: a portable archive).
+    Export(cmd::export::Args),
+    /// Import a project bundle written by `alkemy export --format bundle`.
+    Import(cmd::import::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +46,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => cmd::analyze::run(args),
         Command::Providers(args) => cmd::providers::run(args),
+        Command::Migrate(args) => cmd::migrate::run(args),
+        Command::Worker(args) => cmd::worker::run(args),
+        Command::Export(args) => cmd::export::run(args),
+        Command::Import(args) => cmd::import::run(args),
     };
     match result {
         Ok(code) => code,

@@ -2,3 +2,7 @@
 
 pub mod analyze;
 pub mod providers;
+pub mod export;
+pub mod import;
+pub mod migrate;
+pub mod worker;
