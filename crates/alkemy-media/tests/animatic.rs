@@ -304,3 +304,44 @@ fn mismatched_clips_are_refused() {
     assert!(assemble(&[]).is_err());
     assert!(EncodedClip::from_mp4(b"not an mp4 at all", "junk").is_err());
 }
+
+#[test]
+fn shot_frame_at_is_the_picture_the_clip_shows_there() {
+    let (w, h, fps) = (320, 180, 24);
+    let animatic = Animatic::new(AnimaticOptions::new(w, h, fps)).unwrap();
+    let shot = support::shot("d")
+        .ms(3000)
+        .movement(CameraMovement::DollyIn)
+        .build();
+    let still = still_for(&shot, w, h);
+    let frames = shot.frames(fps);
+    // The pictures `frames()` yields for the same clip, repeats resolved.
+    let spec = ClipSpec {
+        movement: shot.movement,
+        frames,
+        subtitle: None,
+        seed: 0,
+    };
+    let mut shown: Vec<RgbImage> = Vec::new();
+    animatic
+        .frames(&still, &spec, "test", |frame| {
+            let picture = match frame {
+                alkemy_media::Frame::New(p) => p.to_rgb()?,
+                alkemy_media::Frame::Repeat => shown.last().unwrap().clone(),
+            };
+            shown.push(picture);
+            Ok(())
+        })
+        .unwrap();
+    for index in [0, 1, frames / 2, frames - 7, frames - 1] {
+        let at = animatic
+            .shot_frame_at(&still, &shot, frames, index)
+            .unwrap();
+        assert!(
+            at.as_bytes() == shown[index as usize].as_bytes(),
+            "frame {index} differs from the clip's"
+        );
+    }
+    // Moving shots really move: the first and last frames differ.
+    assert!(shown[0].as_bytes() != shown[frames as usize - 1].as_bytes());
+}

@@ -217,28 +217,18 @@ impl Animatic {
             .map(|s| Overlay::subtitle(s, o.width, o.height))
             .transpose()?;
         let moves = motion::moves(spec.movement);
-        let steps = if moves {
-            (u64::from(frames) * u64::from(o.motion_fps))
-                .div_ceil(u64::from(o.fps))
-                .clamp(1, u64::from(frames)) as u32
-        } else {
-            1
-        };
+        let steps = self.steps(frames, moves);
         let source = Source::new(still, o.width, o.height, moves)?;
         let mut picture = Yuv420::new(o.width, o.height)?;
         let mut step_done = u32::MAX;
         for i in 0..frames {
-            let step = (u64::from(i) * u64::from(steps) / u64::from(frames)) as u32;
+            let step = step_of(i, steps, frames);
             if step == step_done {
                 sink(Frame::Repeat)?;
                 continue;
             }
             step_done = step;
-            let t = if steps > 1 {
-                step as f32 / (steps - 1) as f32
-            } else {
-                0.0
-            };
+            let t = step_time(step, steps);
             source.render(motion::view_at(spec.movement, t, spec.seed), &mut picture);
             if let Some(ov) = &overlay {
                 ov.apply(&mut picture);
@@ -248,13 +238,46 @@ impl Animatic {
         Ok(())
     }
 
+    /// Camera-motion steps in a clip of `frames` frames.
+    fn steps(&self, frames: u32, moves: bool) -> u32 {
+        let o = &self.options;
+        if moves {
+            (u64::from(frames) * u64::from(o.motion_fps))
+                .div_ceil(u64::from(o.fps))
+                .clamp(1, u64::from(frames)) as u32
+        } else {
+            1
+        }
+    }
+
     /// One end of a shot's clip as an RGB image (for dissolves and thumbnails).
     pub fn shot_frame(&self, still: &RgbImage, shot: &Shot, edge: Edge) -> Result<RgbImage> {
-        let o = &self.options;
         let t = match edge {
             Edge::First => 0.0,
             Edge::Last => 1.0,
         };
+        self.shot_view(still, shot, t)
+    }
+
+    /// Frame `index` of the clip [`Animatic::shot_clip`] makes from `still`
+    /// when the shot lasts `frames` frames: exactly the picture the clip shows
+    /// there (for a dissolve out of a clip trimmed before its end).
+    pub fn shot_frame_at(
+        &self,
+        still: &RgbImage,
+        shot: &Shot,
+        frames: u32,
+        index: u32,
+    ) -> Result<RgbImage> {
+        let frames = frames.max(1);
+        let steps = self.steps(frames, motion::moves(shot.movement));
+        let t = step_time(step_of(index.min(frames - 1), steps, frames), steps);
+        self.shot_view(still, shot, t)
+    }
+
+    /// The shot's picture at motion time `t` (0 to 1), subtitles included.
+    fn shot_view(&self, still: &RgbImage, shot: &Shot, t: f32) -> Result<RgbImage> {
+        let o = &self.options;
         let moves = motion::moves(shot.movement);
         let source = Source::new(still, o.width, o.height, moves)?;
         let mut frame = Yuv420::new(o.width, o.height)?;
@@ -266,6 +289,11 @@ impl Animatic {
             Overlay::subtitle(&text, o.width, o.height)?.apply(&mut frame);
         }
         frame.to_rgb()
+    }
+
+    /// A scene title card as a picture at the animatic's size.
+    pub fn title_image(&self, card: &TitleCard) -> Result<RgbImage> {
+        render_title(card, self.options.width, self.options.height)
     }
 
     /// A scene title card held for `frames` frames.
@@ -330,6 +358,20 @@ impl Animatic {
 }
 
 /// A stable seed from a shot id.
+/// The motion step shown at frame `index` of a clip of `frames` frames.
+fn step_of(index: u32, steps: u32, frames: u32) -> u32 {
+    (u64::from(index) * u64::from(steps) / u64::from(frames.max(1))) as u32
+}
+
+/// Motion time (0 to 1) of a step.
+fn step_time(step: u32, steps: u32) -> f32 {
+    if steps > 1 {
+        step as f32 / (steps - 1) as f32
+    } else {
+        0.0
+    }
+}
+
 fn seed_of(id: &str) -> u64 {
     let h = blake3::hash(id.as_bytes());
     let b = h.as_bytes();
