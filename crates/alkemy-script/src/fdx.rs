@@ -76,12 +76,6 @@ pub fn parse(text: &str) -> Result<Screenplay, ReadError> {
                 }
                 stack.push(name);
             }
-            Event::Empty(start) => {
-                let name = AsRef::<str>::as_ref(&start.local_name()).to_owned();
-                if name == "Paragraph" && in_body(&stack) {
-                    // An empty paragraph: nothing to keep.
-                }
-            }
             Event::End(_) => {
                 let Some(name) = stack.pop() else { continue };
                 match name.as_str() {

@@ -24,6 +24,7 @@ pub mod breakdown;
 pub mod decode;
 pub mod detect;
 pub mod error;
+mod fasthash;
 pub mod fdx;
 pub mod fountain;
 pub mod layout;

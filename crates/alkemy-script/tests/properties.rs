@@ -20,20 +20,59 @@ fn fountain_line() -> impl Strategy<Value = String> {
         Just("日本".to_owned()),
     ];
     let punct = prop_oneof![
-        Just(""), Just("."), Just(","), Just(":"), Just("!"), Just("?"), Just("*"), Just("**"),
-        Just("_"), Just("^"), Just("("), Just(")"), Just("'S"), Just("\\*"),
+        Just(""),
+        Just("."),
+        Just(","),
+        Just(":"),
+        Just("!"),
+        Just("?"),
+        Just("*"),
+        Just("**"),
+        Just("_"),
+        Just("^"),
+        Just("("),
+        Just(")"),
+        Just("'S"),
+        Just("\\*"),
     ];
     let prefix = prop_oneof![
-        Just(""), Just(""), Just(""), Just("INT. "), Just("EXT. "), Just("."), Just("!"), Just("@"),
-        Just("~"), Just(">"), Just("#"), Just("##"), Just("="), Just("["), Just("[["), Just("   "),
-        Just("\t"), Just("Title: "), Just("Author:"),
+        Just(""),
+        Just(""),
+        Just(""),
+        Just("INT. "),
+        Just("EXT. "),
+        Just("."),
+        Just("!"),
+        Just("@"),
+        Just("~"),
+        Just(">"),
+        Just("#"),
+        Just("##"),
+        Just("="),
+        Just("["),
+        Just("[["),
+        Just("   "),
+        Just("\t"),
+        Just("Title: "),
+        Just("Author:"),
     ];
     let suffix = prop_oneof![
-        Just(""), Just(""), Just(""), Just(" TO:"), Just("<"), Just(" ^"), Just("]]"), Just(" #12A#"),
-        Just(" (V.O.)"), Just("  "),
+        Just(""),
+        Just(""),
+        Just(""),
+        Just(" TO:"),
+        Just("<"),
+        Just(" ^"),
+        Just("]]"),
+        Just(" #12A#"),
+        Just(" (V.O.)"),
+        Just("  "),
     ];
     let text = prop::collection::vec((word, punct), 0..6).prop_map(|ws| {
-        ws.into_iter().map(|(w, p)| format!("{w}{p}")).collect::<Vec<_>>().join(" ")
+        ws.into_iter()
+            .map(|(w, p)| format!("{w}{p}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     });
     prop_oneof![
         3 => (prefix, text, suffix).prop_map(|(p, t, s)| format!("{p}{t}{s}")),

@@ -18,7 +18,11 @@ fn analyze(args: &[&str]) -> Output {
 
 fn json(path: &str) -> serde_json::Value {
     let out = analyze(&[path, "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -30,7 +34,17 @@ fn json_has_the_documented_fields_and_counts() {
     let scenes = v["scenes"].as_array().unwrap();
     assert_eq!(scenes.len(), 8);
     for s in scenes {
-        for key in ["number", "heading", "int_ext", "location", "time_of_day", "page", "eighths", "duration_s", "characters"] {
+        for key in [
+            "number",
+            "heading",
+            "int_ext",
+            "location",
+            "time_of_day",
+            "page",
+            "eighths",
+            "duration_s",
+            "characters",
+        ] {
             assert!(!s[key].is_null(), "scene field {key}");
         }
     }
@@ -45,7 +59,10 @@ fn json_has_the_documented_fields_and_counts() {
     assert_eq!(chars[0]["name"], "STEEL");
     assert_eq!(chars[0]["dialogue_blocks"], 9);
     let locs = v["locations"].as_array().unwrap();
-    assert!(locs.iter().all(|l| l["name"].is_string() && l["scenes"].is_array()));
+    assert!(
+        locs.iter()
+            .all(|l| l["name"].is_string() && l["scenes"].is_array())
+    );
     assert_eq!(v["stats"]["scenes"], 8);
     assert_eq!(v["stats"]["speaking_characters"], 7);
 }
@@ -66,13 +83,20 @@ fn every_format_is_analysed() {
 
 #[test]
 fn text_report_is_readable() {
-    let out = analyze(&[&format!("{CORPUS}shorts/brick-and-steel.fountain"), "--format", "text"]);
+    let out = analyze(&[
+        &format!("{CORPUS}shorts/brick-and-steel.fountain"),
+        "--format",
+        "text",
+    ]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("BRICK & STEEL\n"), "{text}");
     assert!(text.contains("8 scenes"));
     assert!(text.contains("SCENES") && text.contains("CHARACTERS") && text.contains("LOCATIONS"));
-    assert!(text.contains("BRICK’S PATIO") || text.contains("BRICK'S PATIO"), "{text}");
+    assert!(
+        text.contains("BRICK’S PATIO") || text.contains("BRICK'S PATIO"),
+        "{text}"
+    );
 }
 
 /// Exit status 2, nothing on stdout, one line on stderr naming the file.
@@ -82,7 +106,10 @@ fn check_refused(path: &std::path::Path, why: &str) {
     assert!(out.stdout.is_empty(), "{why}");
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{why}: {err}");
-    assert!(err.contains(path.file_name().unwrap().to_str().unwrap()), "{why}: {err}");
+    assert!(
+        err.contains(path.file_name().unwrap().to_str().unwrap()),
+        "{why}: {err}"
+    );
     assert!(!err.contains("panicked"), "{why}: {err}");
 }
 
@@ -96,7 +123,10 @@ fn bad_input_exits_2_with_one_line() {
     };
     check_refused(&write("empty.fountain", b""), "empty");
     check_refused(&write("blank.fountain", b"   \n\n  "), "blank");
-    check_refused(&write("image.fountain", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0"), "binary");
+    check_refused(
+        &write("image.fountain", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0"),
+        "binary",
+    );
     check_refused(&write("broken.pdf", b"%PDF-1.7\nnot really"), "broken pdf");
     check_refused(&dir.path().join("missing.fountain"), "missing");
     check_refused(dir.path(), "a directory");

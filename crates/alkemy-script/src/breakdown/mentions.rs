@@ -7,7 +7,7 @@
 //! the known names longest-first, trying at most [`MAX_NAME_WORDS`] words per
 //! start, so the cost stays linear in the text.
 
-use std::collections::HashMap;
+use crate::fasthash::FastMap as HashMap;
 
 /// The longest name, in words, that is looked up.
 const MAX_NAME_WORDS: usize = 4;
@@ -99,72 +99,104 @@ pub fn scan(text: &str, names: &HashMap<String, usize>, buf: &mut String) -> Men
     if !text.bytes().any(|b| b.is_ascii_uppercase()) && text.is_ascii() {
         return out;
     }
-    let raw: Vec<&str> = text.split_whitespace().collect();
-    let words: Vec<Word<'_>> = raw.iter().map(|w| word(w)).collect();
-    let mut i = 0;
-    while i < words.len() {
-        if !words[i].caps || words[i].core.is_empty() {
-            i += 1;
+    // Only runs of capitalised words matter: collect each run as it comes,
+    // with the raw word after it (for the age test of an introduction).
+    let mut run: Vec<Word<'_>> = Vec::new();
+    let mut iter = text.split_whitespace().peekable();
+    while let Some(raw) = iter.next() {
+        if !starts_capital(raw) {
             continue;
         }
-        // The run of capitalised words starting here.
-        let mut end = i;
-        while end < words.len() && words[end].caps && !words[end].core.is_empty() {
-            end += 1;
-            if words[end - 1].stops {
+        let w = word(raw);
+        if !w.caps || w.core.is_empty() {
+            continue;
+        }
+        run.clear();
+        let mut stops = w.stops;
+        run.push(w);
+        while !stops {
+            let Some(next) = iter.peek() else { break };
+            if !starts_capital(next) {
+                break;
+            }
+            let w = word(next);
+            if !w.caps || w.core.is_empty() {
+                break;
+            }
+            stops = w.stops;
+            run.push(w);
+            iter.next();
+        }
+        let run_is_intro =
+            run.last().is_some_and(|w| w.comma) && iter.peek().is_some_and(|n| is_age(n));
+        match_run(&run, run_is_intro, names, buf, &mut out);
+        if run_is_intro {
+            // Skip the age after an introduction (`, AGE 3`).
+            iter.next();
+        }
+    }
+    out
+}
+
+/// Does the word start (after opening punctuation) with a capital letter?
+fn starts_capital(raw: &str) -> bool {
+    raw.chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+/// Matches one run of capitalised words against the names.
+fn match_run(
+    words: &[Word<'_>],
+    run_is_intro: bool,
+    names: &HashMap<String, usize>,
+    buf: &mut String,
+    out: &mut Mentions,
+) {
+    let end = words.len();
+    let mut j = 0;
+    let mut first_known: Option<usize> = None;
+    let mut matched_all = true;
+    while j < end {
+        let mut found = None;
+        let longest = (end - j).min(MAX_NAME_WORDS);
+        for len in (1..=longest).rev() {
+            buf.clear();
+            for (k, w) in words[j..j + len].iter().enumerate() {
+                if k > 0 {
+                    buf.push(' ');
+                }
+                buf.push_str(w.core);
+            }
+            if let Some(&idx) = names.get(base(buf)) {
+                found = Some((idx, len));
                 break;
             }
         }
-        // A lone capital word of one letter (`A`, `I`) starts nothing alone.
-        let run_is_intro = words[end - 1].comma && raw.get(end).is_some_and(|n| is_age(n));
-        let mut j = i;
-        let mut first_known: Option<usize> = None;
-        let mut matched_all = true;
-        while j < end {
-            let mut found = None;
-            let longest = (end - j).min(MAX_NAME_WORDS);
-            for len in (1..=longest).rev() {
-                buf.clear();
-                for (k, w) in words[j..j + len].iter().enumerate() {
-                    if k > 0 {
-                        buf.push(' ');
-                    }
-                    buf.push_str(w.core);
+        match found {
+            Some((idx, len)) => {
+                if first_known.is_none() && j == 0 {
+                    first_known = Some(idx);
                 }
-                let key = base(buf);
-                if let Some(&idx) = names.get(key) {
-                    found = Some((idx, len));
-                    break;
+                if !out.known.contains(&idx) {
+                    out.known.push(idx);
                 }
+                j += len;
             }
-            match found {
-                Some((idx, len)) => {
-                    if first_known.is_none() && j == i {
-                        first_known = Some(idx);
-                    }
-                    if !out.known.contains(&idx) {
-                        out.known.push(idx);
-                    }
-                    j += len;
-                }
-                None => {
-                    matched_all = false;
-                    j += 1;
-                }
+            None => {
+                matched_all = false;
+                j += 1;
             }
         }
-        if !matched_all {
-            let phrase = join(&words[i..end]);
-            if run_is_intro && phrase.chars().filter(|c| c.is_alphabetic()).count() >= 2 {
-                out.introductions.push((phrase, first_known));
-            } else if first_known.is_none() {
-                out.other.push(phrase);
-            }
-        }
-        // Skip the age after an introduction (`, AGE 3`).
-        i = if run_is_intro { end + 1 } else { end };
     }
-    out
+    if !matched_all {
+        let phrase = join(words);
+        if run_is_intro && phrase.chars().filter(|c| c.is_alphabetic()).count() >= 2 {
+            out.introductions.push((phrase, first_known));
+        } else if first_known.is_none() {
+            out.other.push(phrase);
+        }
+    }
 }
 
 fn join(words: &[Word<'_>]) -> String {

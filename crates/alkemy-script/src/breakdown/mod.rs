@@ -15,7 +15,9 @@ pub mod pages;
 pub mod suggest;
 pub mod timing;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use crate::fasthash::FastMap as HashMap;
 
 use alkemy_core::breakdown::SuggestionSource;
 use alkemy_core::{
@@ -72,8 +74,8 @@ struct Builder<'e> {
     chars: Vec<CharAcc>,
     /// Upper-case names and aliases to character index.
     names: HashMap<String, usize>,
-    /// Per element index of a cue: (character, extensions).
-    cues: HashMap<usize, (usize, Vec<String>)>,
+    /// Per element index: the cue's character and extensions, for cues.
+    cues: Vec<Option<(usize, Vec<String>)>>,
     scenes: Vec<SceneAcc>,
     prologue: Vec<Beat>,
     prologue_dialogue_s: f64,
@@ -89,13 +91,11 @@ struct Builder<'e> {
 /// Words separated by whitespace.
 fn count_words(text: &str) -> u32 {
     let mut n = 0u32;
-    let mut in_word = false;
-    for b in text.bytes() {
+    let mut prev_space = true;
+    for &b in text.as_bytes() {
         let space = b.is_ascii_whitespace();
-        if !space && !in_word {
-            n += 1;
-        }
-        in_word = !space;
+        n += u32::from(prev_space & !space);
+        prev_space = space;
     }
     n
 }
@@ -111,8 +111,8 @@ impl<'e> Builder<'e> {
         Self {
             elements,
             chars: Vec::new(),
-            names: HashMap::new(),
-            cues: HashMap::new(),
+            names: HashMap::default(),
+            cues: vec![None; elements.len()],
             scenes: Vec::new(),
             prologue: Vec::new(),
             prologue_dialogue_s: 0.0,
@@ -161,7 +161,16 @@ impl<'e> Builder<'e> {
                 if c.name.is_empty() {
                     continue;
                 }
-                let written = written_name(&e.text);
+                // Only a cue written in mixed case, forced or voiced can be
+                // an alias; the common all-capitals cue is its own name.
+                let written = if e.text.starts_with('@')
+                    || e.text.bytes().any(|b| b.is_ascii_lowercase())
+                    || !e.text.is_ascii()
+                {
+                    written_name(&e.text)
+                } else {
+                    c.name.clone()
+                };
                 parsed.push((i, c, written));
             }
         }
@@ -183,7 +192,7 @@ impl<'e> Builder<'e> {
             if written != self.chars[idx].name {
                 self.add_alias(idx, &written);
             }
-            self.cues.insert(i, (idx, c.extensions));
+            self.cues[i] = Some((idx, c.extensions));
         }
     }
 
@@ -387,7 +396,7 @@ impl<'e> Builder<'e> {
             span = span.cover(e.span);
             j += 1;
         }
-        let Some((idx, extensions)) = self.cues.get(&i).cloned() else {
+        let Some((idx, extensions)) = self.cues.get_mut(i).and_then(Option::take) else {
             // A cue with no name (`@` alone): keep the words as action.
             return j;
         };
@@ -431,19 +440,19 @@ impl<'e> Builder<'e> {
         });
     }
 
-    fn finish(self, sp: &Screenplay, layout: &pages::Layout, model: PageModel) -> Breakdown {
+    fn finish(mut self, sp: &Screenplay, layout: &pages::Layout, model: PageModel) -> Breakdown {
+        let accs = std::mem::take(&mut self.scenes);
+        let numbers: Vec<String> = accs.iter().map(|s| s.number.clone()).collect();
+        let starts: Vec<pages::Pos> = accs.iter().map(|s| layout.starts[s.element]).collect();
         let names_of = |ids: &[usize]| -> Vec<String> {
             ids.iter().map(|&i| self.chars[i].name.clone()).collect()
         };
-        let mut scenes = Vec::with_capacity(self.scenes.len());
+        let mut scenes = Vec::with_capacity(accs.len());
         let mut light = None;
         let mut stats = Stats::default();
-        for (k, s) in self.scenes.iter().enumerate() {
-            let start = layout.starts[s.element];
-            let end = self
-                .scenes
-                .get(k + 1)
-                .map_or(layout.end, |n| layout.starts[n.element]);
+        for (k, s) in accs.into_iter().enumerate() {
+            let start = starts[k];
+            let end = starts.get(k + 1).copied().unwrap_or(layout.end);
             let l = light_of(s.parsed.time, light);
             light = Some(l);
             let location = if s.parsed.path.is_empty() {
@@ -455,11 +464,11 @@ impl<'e> Builder<'e> {
             stats.dialogue_duration_s += s.dialogue_s;
             stats.action_duration_s += s.action_s;
             scenes.push(Scene {
-                number: s.number.clone(),
-                heading: s.heading.clone(),
+                number: s.number,
+                heading: s.heading,
                 int_ext: s.parsed.int_ext,
                 location,
-                location_path: s.parsed.path.clone(),
+                location_path: s.parsed.path,
                 time_of_day: s.parsed.time,
                 light: l,
                 page: start.page,
@@ -467,10 +476,10 @@ impl<'e> Builder<'e> {
                 duration_s,
                 characters: names_of(&s.present),
                 speaking: names_of(&s.speaking),
-                synopsis: s.synopsis.clone(),
-                section: s.section.clone(),
+                synopsis: s.synopsis,
+                section: s.section,
                 span: s.span,
-                beats: s.beats.clone(),
+                beats: s.beats,
             });
         }
         stats.dialogue_duration_s += self.prologue_dialogue_s;
@@ -478,7 +487,7 @@ impl<'e> Builder<'e> {
         stats.duration_s = stats.dialogue_duration_s + stats.action_duration_s;
 
         let mut locations: Vec<Location> = Vec::new();
-        let mut loc_index: HashMap<String, usize> = HashMap::new();
+        let mut loc_index: HashMap<String, usize> = HashMap::default();
         for s in &scenes {
             let li = *loc_index.entry(s.location.clone()).or_insert_with(|| {
                 locations.push(Location {
@@ -512,11 +521,8 @@ impl<'e> Builder<'e> {
             .iter()
             .map(|&i| {
                 let c = &self.chars[i];
-                let scene_numbers: Vec<String> = c
-                    .scenes
-                    .iter()
-                    .map(|&s| self.scenes[s].number.clone())
-                    .collect();
+                let scene_numbers: Vec<String> =
+                    c.scenes.iter().map(|&s| numbers[s].clone()).collect();
                 Character {
                     name: c.name.clone(),
                     aliases: c.aliases.clone(),

@@ -75,26 +75,37 @@ pub fn wrapped_lines(text: &str, width: usize) -> u32 {
     for para in text.split('\n') {
         let mut lines = 1u32;
         let mut col = 0usize;
-        for word in para.split_whitespace() {
-            let len = if word.is_ascii() {
-                word.len()
-            } else {
-                word.chars().count()
-            };
+        let mut place = |len: usize| {
             let need = if col == 0 { len } else { col + 1 + len };
             if need <= width {
                 col = need;
-            } else if col == 0 {
-                // A word longer than the line breaks across lines.
-                lines += u32::try_from((len - 1) / width).unwrap_or(u32::MAX);
-                col = (len - 1) % width + 1;
-            } else {
+                return;
+            }
+            if col != 0 {
                 lines += 1;
-                col = len;
-                if len > width {
-                    lines += u32::try_from((len - 1) / width).unwrap_or(u32::MAX);
-                    col = (len - 1) % width + 1;
+            }
+            // A word longer than the line breaks across lines.
+            lines += u32::try_from((len - 1) / width).unwrap_or(u32::MAX);
+            col = (len - 1) % width + 1;
+        };
+        if para.is_ascii() {
+            let mut len = 0usize;
+            for &b in para.as_bytes() {
+                if b == b' ' || b == b'\t' || b == b'\r' {
+                    if len > 0 {
+                        place(len);
+                        len = 0;
+                    }
+                } else {
+                    len += 1;
                 }
+            }
+            if len > 0 {
+                place(len);
+            }
+        } else {
+            for word in para.split_whitespace() {
+                place(word.chars().count());
             }
         }
         total += lines;
@@ -153,10 +164,8 @@ impl Cursor {
             self.line += n;
             return at;
         }
-        if self.left() < min + extra || n < 2 * min {
-            if self.line > 0 {
-                self.new_page();
-            }
+        if (self.left() < min + extra || n < 2 * min) && self.line > 0 {
+            self.new_page();
         }
         let at = self.pos();
         let mut rest = n;

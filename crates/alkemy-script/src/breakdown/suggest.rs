@@ -2,6 +2,9 @@
 //! action that are not characters, and notes, each given a category by the
 //! words it contains. They are suggestions: a person confirms them.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
 use alkemy_core::ElementCategory;
 
 /// Capitalised phrases that are screenplay vocabulary, not elements.
@@ -132,33 +135,65 @@ const EFFECTS: [&str; 14] = [
     "EXPLODING",
 ];
 
+fn stop_words() -> &'static HashSet<&'static str> {
+    static STOP_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    STOP_SET.get_or_init(|| STOP.iter().copied().collect())
+}
+
+fn categories() -> &'static HashMap<&'static str, ElementCategory> {
+    static TABLE: OnceLock<HashMap<&'static str, ElementCategory>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        // Earlier lists win: a word in two lists keeps the first category.
+        let lists: [(&[&str], ElementCategory); 5] = [
+            (&EFFECTS, ElementCategory::Effect),
+            (&WARDROBE, ElementCategory::Wardrobe),
+            (&ANIMALS, ElementCategory::Animal),
+            (&SOUNDS, ElementCategory::Sound),
+            (&VEHICLES, ElementCategory::Vehicle),
+        ];
+        let mut m = HashMap::new();
+        for (list, cat) in lists {
+            for w in list {
+                m.insert(*w, cat);
+            }
+        }
+        m
+    })
+}
+
 /// Is this phrase worth suggesting?
 pub fn worth_suggesting(phrase: &str) -> bool {
     let letters = phrase.chars().filter(|c| c.is_alphabetic()).count();
-    letters >= 3 && !STOP.contains(&phrase)
+    letters >= 3 && !stop_words().contains(phrase)
 }
 
-/// The category a phrase's words suggest.
+/// The category a phrase's words suggest: vehicle, sound, animal, wardrobe,
+/// effect in that order of precedence, else other.
 pub fn categorise(phrase: &str) -> ElementCategory {
-    let upper = phrase.to_uppercase();
-    let words: Vec<&str> = upper
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|w| !w.is_empty())
-        .collect();
-    let any = |list: &[&str]| words.iter().any(|w| list.contains(w));
-    if any(&VEHICLES) {
-        ElementCategory::Vehicle
-    } else if any(&SOUNDS) {
-        ElementCategory::Sound
-    } else if any(&ANIMALS) {
-        ElementCategory::Animal
-    } else if any(&WARDROBE) {
-        ElementCategory::Wardrobe
-    } else if any(&EFFECTS) {
-        ElementCategory::Effect
-    } else {
-        ElementCategory::Other
+    let table = categories();
+    let rank = |c: ElementCategory| match c {
+        ElementCategory::Vehicle => 0,
+        ElementCategory::Sound => 1,
+        ElementCategory::Animal => 2,
+        ElementCategory::Wardrobe => 3,
+        ElementCategory::Effect => 4,
+        _ => 5,
+    };
+    let mut best = ElementCategory::Other;
+    let mut word = String::new();
+    for raw in phrase.split(|c: char| !c.is_alphanumeric() && c != '\'') {
+        if raw.is_empty() {
+            continue;
+        }
+        word.clear();
+        word.extend(raw.chars().flat_map(char::to_uppercase));
+        if let Some(&c) = table.get(word.as_str())
+            && rank(c) < rank(best)
+        {
+            best = c;
+        }
     }
+    best
 }
 
 #[cfg(test)]

@@ -25,18 +25,33 @@ pub fn dialogue_seconds(text: &str) -> f64 {
     let mut letters = 0u32;
     let mut sentences = 0u32;
     let mut commas = 0u32;
-    let mut prev = '\0';
-    for c in text.chars() {
-        if c.is_alphanumeric() || c == '_' {
+    let mut count = |c_is_letter: bool, is_space: bool, prev: u8| {
+        if c_is_letter {
             letters += 1;
-        } else if c.is_whitespace() {
+        } else if is_space {
             match prev {
-                '.' | '?' | '!' | ':' => sentences += 1,
-                ',' => commas += 1,
+                b'.' | b'?' | b'!' | b':' => sentences += 1,
+                b',' => commas += 1,
                 _ => {}
             }
         }
-        prev = c;
+    };
+    if text.is_ascii() {
+        let mut prev = 0u8;
+        for &b in text.as_bytes() {
+            count(
+                b.is_ascii_alphanumeric() || b == b'_',
+                b.is_ascii_whitespace(),
+                prev,
+            );
+            prev = b;
+        }
+    } else {
+        let mut prev = 0u8;
+        for c in text.chars() {
+            count(c.is_alphanumeric() || c == '_', c.is_whitespace(), prev);
+            prev = if c.is_ascii() { c as u8 } else { 0 };
+        }
     }
     f64::from(letters) / LETTERS_PER_SYLLABLE * SECONDS_PER_SYLLABLE
         + f64::from(sentences) * SENTENCE_PAUSE
