@@ -28,6 +28,8 @@ struct Cli {
 enum Command {
     /// Parse a screenplay and print its breakdown.
     Analyze(cmd::analyze::Args),
+    /// Plan the shots of a screenplay and print the shot list.
+    Shots(cmd::shots::Args),
     /// Cloud providers: chains, prices, key checks and the key vault.
     Providers(cmd::providers::Args),
     /// Apply the database migrations.
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Analyze(args) => cmd::analyze::run(args),
+        Command::Shots(args) => cmd::shots::run(args),
         Command::Providers(args) => cmd::providers::run(args),
         Command::Migrate(args) => cmd::migrate::run(args),
         Command::Worker(args) => cmd::worker::run(args),

@@ -5,4 +5,5 @@ pub mod providers;
 pub mod export;
 pub mod import;
 pub mod migrate;
+pub mod shots;
 pub mod worker;

@@ -1,0 +1,107 @@
+//! `alkemy shots FILE [--format csv|json] [--style NAME]`: plan the shots of
+//! a screenplay with the offline director of photography and print the shot
+//! list, as production CSV or as versioned JSON with composed prompts.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use alkemy_core::{AspectRatio, Breakdown};
+use alkemy_studio::prompt::{PromptContext, PromptLimits, compose_all};
+use alkemy_studio::wire::ShotsJson;
+use alkemy_studio::{PlanOptions, StylePreset, plan, shotlist_csv};
+use anyhow::Context as _;
+
+use crate::exit::bad_input;
+
+/// Output format of `shots`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// The shot list with the production columns.
+    Csv,
+    /// Every shot field, blocking and prompts included (versioned).
+    Json,
+}
+
+/// Arguments of `alkemy shots`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The screenplay: Fountain, Final Draft (.fdx), PDF or plain text.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// Style preset: classic, documentary or tableau.
+    #[arg(long, default_value = "classic")]
+    pub style: String,
+    /// Frame aspect ratio the prompts are composed for (JSON output).
+    #[arg(long, default_value = "16:9")]
+    pub aspect: String,
+}
+
+fn read_breakdown(path: &Path) -> anyhow::Result<Breakdown> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
+    if meta.is_dir() {
+        return Err(bad_input(format!(
+            "{}: is a directory, not a screenplay",
+            path.display()
+        )));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
+    let name = path.file_name().and_then(|n| n.to_str());
+    let screenplay = alkemy_script::read(&bytes, name)
+        .map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
+    Ok(alkemy_script::breakdown(&screenplay))
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let style: StylePreset = args
+        .style
+        .parse()
+        .map_err(|e| bad_input(format!("--style: {e}")))?;
+    let aspect: AspectRatio = args
+        .aspect
+        .parse()
+        .map_err(|e| bad_input(format!("--aspect: {e}")))?;
+    let breakdown = read_breakdown(&args.file)?;
+    let mut list = plan(&breakdown, &PlanOptions::with_style(style));
+    let out = match args.format {
+        Format::Csv => shotlist_csv::to_string(&list)?,
+        Format::Json => {
+            let project = breakdown.title.clone().unwrap_or_else(|| {
+                args.file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            compose_all(
+                &mut list,
+                PromptContext {
+                    project: &project,
+                    breakdown: &breakdown,
+                    identities: &[],
+                    moodboard: None,
+                    aspect,
+                    limits: PromptLimits::default(),
+                },
+            );
+            let wire = ShotsJson::new(breakdown.title.clone(), &list);
+            let mut s = serde_json::to_string_pretty(&wire).context("serialising the shot list")?;
+            s.push('\n');
+            s
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // A closed pipe (`| head`) is not a failure of the planning.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e).context("writing to standard output"),
+    }
+}
