@@ -126,11 +126,7 @@ fn run_page(
     for op in ops {
         let a = &op.operands;
         match op.operator.as_str() {
-            "q" => {
-                if stack.len() < 64 {
-                    stack.push(ctm);
-                }
-            }
+            "q" if stack.len() < 64 => stack.push(ctm),
             "Q" => ctm = stack.pop().unwrap_or(IDENTITY),
             "cm" if a.len() == 6 => {
                 let m = [

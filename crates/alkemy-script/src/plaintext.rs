@@ -13,9 +13,8 @@ pub fn parse(text: &str) -> Screenplay {
     let mut placed = Vec::new();
     let mut gap = true;
     let mut page = 1;
-    let mut number = 0u32;
-    for raw in text.split('\n') {
-        number += 1;
+    for (index, raw) in text.split('\n').enumerate() {
+        let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if raw.contains('\u{0C}') {
             // A form feed starts a new page.
