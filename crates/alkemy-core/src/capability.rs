@@ -278,6 +278,14 @@ pub trait ImageModel: Send + Sync {
     fn id(&self) -> &str;
     /// The price of a request before it is sent.
     fn quote(&self, request: &ImageRequest) -> Money;
+    /// The cache key of a request: the hash of everything this model's output
+    /// depends on. The default hashes the model id and the whole request; a
+    /// model that ignores parts of it (the previz renderer draws from the
+    /// shot, not the prompt) narrows the key so edits elsewhere in a script
+    /// do not invalidate its results.
+    fn cache_key(&self, request: &ImageRequest) -> ContentHash {
+        ContentHash::of_json(&(self.id(), request))
+    }
     /// Generates `request.count` images.
     async fn generate(&self, request: &ImageRequest) -> Result<Vec<GeneratedImage>, ProviderError>;
 }
@@ -289,6 +297,10 @@ pub trait VideoModel: Send + Sync {
     fn id(&self) -> &str;
     /// The price of a request before it is sent.
     fn quote(&self, request: &VideoRequest) -> Money;
+    /// The cache key of a request; see [`ImageModel::cache_key`].
+    fn cache_key(&self, request: &VideoRequest) -> ContentHash {
+        ContentHash::of_json(&(self.id(), request))
+    }
     /// Generates the clip.
     async fn generate(&self, request: &VideoRequest) -> Result<GeneratedVideo, ProviderError>;
 }

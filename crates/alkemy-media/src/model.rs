@@ -4,7 +4,7 @@
 //! inside a runtime so it never stalls async tasks.
 
 use alkemy_core::{
-    GeneratedImage, GeneratedVideo, ImageModel, ImageRequest, Money, ProviderError,
+    ContentHash, GeneratedImage, GeneratedVideo, ImageModel, ImageRequest, Money, ProviderError,
     ProviderErrorKind, VideoModel, VideoRequest,
 };
 use async_trait::async_trait;
@@ -18,6 +18,9 @@ use crate::raster::RgbImage;
 pub const PREVIZ_ID: &str = "local:previz";
 /// Identifier of the animatic video model.
 pub const ANIMATIC_ID: &str = "local:animatic";
+
+/// Part of every offline cache key: a new release may draw differently.
+const RENDERER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn provider_error(id: &str, err: &MediaError) -> ProviderError {
     let kind = if err.is_bad_input() {
@@ -69,6 +72,39 @@ impl ImageModel for PrevizModel {
         Money::ZERO
     }
 
+    /// Only what the panel is drawn from: the shot (or, without one, the
+    /// prompt), the size and the panel options. A prompt rewritten around an
+    /// unchanged shot keeps its panel, and without the caption band a new
+    /// line of dialogue or a new duration does too.
+    fn cache_key(&self, request: &ImageRequest) -> ContentHash {
+        let drawn = request.shot.as_ref().map(|shot| {
+            if self.options.caption {
+                shot.clone()
+            } else {
+                alkemy_core::Shot {
+                    duration_ms: 0,
+                    dialogue: None,
+                    speaker: None,
+                    description: String::new(),
+                    ..shot.clone()
+                }
+            }
+        });
+        let subject = match drawn {
+            Some(shot) => (Some(shot), None),
+            None => (None, Some(&request.prompt)),
+        };
+        ContentHash::of_json(&(
+            PREVIZ_ID,
+            RENDERER_VERSION,
+            (self.options.caption, self.options.arrows),
+            request.width,
+            request.height,
+            request.count.max(1),
+            subject,
+        ))
+    }
+
     async fn generate(&self, request: &ImageRequest) -> Result<Vec<GeneratedImage>, ProviderError> {
         let request = request.clone();
         let me = self.clone();
@@ -114,6 +150,36 @@ impl VideoModel for AnimaticModel {
 
     fn quote(&self, _request: &VideoRequest) -> Money {
         Money::ZERO
+    }
+
+    /// Only what the clip is made from: the first frame, the shot (or, without
+    /// one, the seed), the size, rate and length. The motion prompt is not an
+    /// input of the animatic.
+    fn cache_key(&self, request: &VideoRequest) -> ContentHash {
+        // The clip runs for the request's duration, whatever the shot says.
+        let subject = match &request.shot {
+            Some(shot) => (
+                Some(alkemy_core::Shot {
+                    duration_ms: request.duration_ms,
+                    ..shot.clone()
+                }),
+                None,
+            ),
+            None => (None, Some(request.seed)),
+        };
+        ContentHash::of_json(&(
+            ANIMATIC_ID,
+            RENDERER_VERSION,
+            self.motion_fps,
+            request.first_frame.hash,
+            (
+                request.width,
+                request.height,
+                request.fps,
+                request.duration_ms,
+            ),
+            subject,
+        ))
     }
 
     async fn generate(&self, request: &VideoRequest) -> Result<GeneratedVideo, ProviderError> {

@@ -83,3 +83,74 @@ async fn animatic_model_animates_any_still_for_the_requested_duration() {
     junk.first_frame = InputImage::new(b"GIF89a".to_vec(), "image/gif");
     assert!(model.generate(&junk).await.is_err());
 }
+
+/// The offline keys name what the picture is drawn from, so an edit that
+/// cannot change a panel or clip does not remake it, and one that can does.
+#[test]
+fn offline_cache_keys_follow_what_is_drawn() {
+    let clean = PrevizModel::new(PanelOptions::clean());
+    let captioned = PrevizModel::new(PanelOptions::default());
+    let shot = support::brick_and_steel().remove(1);
+    let base = image_request(Some(shot.clone()));
+
+    // A new prompt around the same shot: same panel.
+    let mut reworded = base.clone();
+    reworded.prompt = "Another wording of the same shot".to_owned();
+    assert_eq!(clean.cache_key(&base), clean.cache_key(&reworded));
+
+    // A new line and length: the same clean picture, a new caption band.
+    let mut relined = base.clone();
+    let s = relined.shot.as_mut().unwrap();
+    s.dialogue = Some("A different line".to_owned());
+    s.duration_ms += 500;
+    assert_eq!(clean.cache_key(&base), clean.cache_key(&relined));
+    assert_ne!(captioned.cache_key(&base), captioned.cache_key(&relined));
+    assert_ne!(clean.cache_key(&base), captioned.cache_key(&base));
+
+    // What the picture shows, or its size: a new panel.
+    let mut reframed = base.clone();
+    reframed.shot.as_mut().unwrap().size = alkemy_core::ShotSize::ExtremeCloseUp;
+    assert_ne!(clean.cache_key(&base), clean.cache_key(&reframed));
+    let mut bigger = base.clone();
+    bigger.width = 1280;
+    assert_ne!(clean.cache_key(&base), clean.cache_key(&bigger));
+    // Without a shot the prompt is the picture.
+    assert_ne!(
+        clean.cache_key(&image_request(None)),
+        clean.cache_key(&ImageRequest {
+            prompt: "A beach at dawn".to_owned(),
+            ..image_request(None)
+        })
+    );
+
+    // The animatic: the motion prompt is not an input; length and frame are.
+    let animatic = AnimaticModel::default();
+    let video = VideoRequest {
+        prompt: "slow push in".to_owned(),
+        negative_prompt: String::new(),
+        first_frame: InputImage::new(vec![1, 2, 3], "image/png"),
+        last_frame: None,
+        duration_ms: 2000,
+        aspect: AspectRatio::Widescreen,
+        width: 640,
+        height: 360,
+        fps: 24,
+        seed: 1,
+        shot: Some(shot),
+    };
+    let reprompted = VideoRequest {
+        prompt: "a gentle drift".to_owned(),
+        ..video.clone()
+    };
+    assert_eq!(animatic.cache_key(&video), animatic.cache_key(&reprompted));
+    let longer = VideoRequest {
+        duration_ms: 2500,
+        ..video.clone()
+    };
+    assert_ne!(animatic.cache_key(&video), animatic.cache_key(&longer));
+    let other_frame = VideoRequest {
+        first_frame: InputImage::new(vec![4, 5, 6], "image/png"),
+        ..video.clone()
+    };
+    assert_ne!(animatic.cache_key(&video), animatic.cache_key(&other_frame));
+}

@@ -189,3 +189,44 @@ fn prompt_card_when_no_shot() {
         .unwrap();
     assert_ne!(hash(&img), hash(&other));
 }
+
+#[test]
+fn annotating_a_clean_picture_gives_the_marked_panel() {
+    let r = PrevizRenderer::new();
+    let arrows_only = PanelOptions {
+        caption: false,
+        arrows: true,
+    };
+    let mut moving = 0;
+    for shot in support::brick_and_steel() {
+        if shot.angle == alkemy_core::CameraAngle::Dutch {
+            continue; // the panel tilts its arrows with the horizon
+        }
+        let clean = r.render(&shot, 480, 270, PanelOptions::clean()).unwrap();
+        let marked = r.render(&shot, 480, 270, arrows_only).unwrap();
+        let annotated = r.annotate(&clean, &shot, arrows_only).unwrap();
+        assert_eq!(hash(&annotated), hash(&marked), "{}", shot.id);
+        if shot.movement != alkemy_core::CameraMovement::Static {
+            moving += 1;
+            assert_ne!(
+                hash(&annotated),
+                hash(&clean),
+                "{}: no arrows drawn",
+                shot.id
+            );
+        }
+    }
+    assert!(moving > 0, "the fixture has moving shots");
+}
+
+#[test]
+fn any_still_can_carry_marks_and_a_caption_band() {
+    let r = PrevizRenderer::new();
+    let shot = support::brick_and_steel().into_iter().next().unwrap();
+    let still = RgbImage::filled(640, 360, [40, 90, 160]).unwrap();
+    let panel = r.annotate(&still, &shot, PanelOptions::default()).unwrap();
+    assert_eq!((panel.width(), panel.height()), (640, 360));
+    // The band darkens the bottom rows; the top-left corner keeps the still.
+    assert_eq!(panel.pixel(2, 2), Some([40, 90, 160]));
+    assert_ne!(panel.pixel(320, 355), Some([40, 90, 160]));
+}

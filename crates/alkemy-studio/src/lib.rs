@@ -27,6 +27,7 @@
 //! [`TextModel`]: alkemy_core::TextModel
 
 pub mod plan;
+pub mod produce;
 pub mod prompt;
 pub mod propose;
 pub mod shotlist_csv;

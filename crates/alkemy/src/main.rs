@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 mod exit;
+mod input;
 
 /// Alkemy: from screenplay to storyboard, animatic and edit.
 #[derive(Debug, Parser)]
@@ -30,8 +31,8 @@ enum Command {
     Analyze(cmd::analyze::Args),
     /// Plan the shots of a screenplay and print the shot list.
     Shots(cmd::shots::Args),
-    /// Cloud providers: chains, prices, key checks and the key vault.
-    Providers(cmd::providers::Args),
+    /// Produce a screenplay: storyboard, animatic, edit and exports.
+    Produce(cmd::produce::Args),
     /// Apply the database migrations.
     Migrate(cmd::migrate::Args),
     /// Run queued jobs (many workers may share a PostgreSQL queue).
@@ -40,6 +41,8 @@ enum Command {
     Export(cmd::export::Args),
     /// Import a project bundle written by `alkemy export --format bundle`.
     Import(cmd::import::Args),
+    /// Cloud providers: chains, prices, key checks and the key vault.
+    Providers(cmd::providers::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,11 +51,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => cmd::analyze::run(args),
         Command::Shots(args) => cmd::shots::run(args),
-        Command::Providers(args) => cmd::providers::run(args),
+        Command::Produce(args) => cmd::produce::run(args),
         Command::Migrate(args) => cmd::migrate::run(args),
         Command::Worker(args) => cmd::worker::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::Import(args) => cmd::import::run(args),
+        Command::Providers(args) => cmd::providers::run(args),
     };
     match result {
         Ok(code) => code,

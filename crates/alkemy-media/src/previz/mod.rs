@@ -108,6 +108,47 @@ impl PrevizRenderer {
         })
     }
 
+    /// Draws a shot's storyboard marks over any still (a previz picture or a
+    /// cloud model's frame): movement arrows and, if asked, the caption band
+    /// (the still then fills the picture area above it, centre-cropped).
+    pub fn annotate(
+        &self,
+        still: &RgbImage,
+        shot: &Shot,
+        options: PanelOptions,
+    ) -> Result<RgbImage> {
+        let (width, height) = (still.width(), still.height());
+        with_pixmap(width, height, |pm| {
+            let band_h = if options.caption {
+                caption::band_height(width, height)
+            } else {
+                0
+            };
+            let pic_h = height - band_h;
+            let picture = if band_h == 0 {
+                std::borrow::Cow::Borrowed(still)
+            } else {
+                std::borrow::Cow::Owned(crate::resample::cover(still, width, pic_h)?)
+            };
+            let data = pm.data_mut();
+            for (dst, src) in data
+                .chunks_exact_mut(4)
+                .zip(picture.as_bytes().chunks_exact(3))
+            {
+                dst[..3].copy_from_slice(src);
+                dst[3] = 255;
+            }
+            let mut c = canvas(pm, pic_h as f32);
+            if options.arrows {
+                arrows::draw(&mut c, shot.movement);
+            }
+            if options.caption {
+                caption::draw_band(&mut c, shot, band_h as f32);
+            }
+            to_rgb(pm)
+        })
+    }
+
     /// Renders a readable card for a prompt when no shot is planned.
     pub fn render_prompt(&self, prompt: &str, width: u32, height: u32) -> Result<RgbImage> {
         with_pixmap(width, height, |pm| {

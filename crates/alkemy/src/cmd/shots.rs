@@ -2,11 +2,10 @@
 //! a screenplay with the offline director of photography and print the shot
 //! list, as production CSV or as versioned JSON with composed prompts.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use alkemy_core::{AspectRatio, Breakdown};
+use alkemy_core::AspectRatio;
 use alkemy_studio::prompt::{PromptContext, PromptLimits, compose_all};
 use alkemy_studio::wire::ShotsJson;
 use alkemy_studio::{PlanOptions, StylePreset, plan, shotlist_csv};
@@ -39,23 +38,6 @@ pub struct Args {
     pub aspect: String,
 }
 
-fn read_breakdown(path: &Path) -> anyhow::Result<Breakdown> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
-    if meta.is_dir() {
-        return Err(bad_input(format!(
-            "{}: is a directory, not a screenplay",
-            path.display()
-        )));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
-    let name = path.file_name().and_then(|n| n.to_str());
-    let screenplay = alkemy_script::read(&bytes, name)
-        .map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
-    Ok(alkemy_script::breakdown(&screenplay))
-}
-
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let style: StylePreset = args
@@ -66,7 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .aspect
         .parse()
         .map_err(|e| bad_input(format!("--aspect: {e}")))?;
-    let breakdown = read_breakdown(&args.file)?;
+    let breakdown = alkemy_script::breakdown(&crate::input::read_screenplay(&args.file)?);
     let mut list = plan(&breakdown, &PlanOptions::with_style(style));
     let out = match args.format {
         Format::Csv => shotlist_csv::to_string(&list)?,
@@ -94,14 +76,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             s
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        // A closed pipe (`| head`) is not a failure of the planning.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-        Err(e) => Err(e).context("writing to standard output"),
-    }
+    crate::input::print(&out)
 }
