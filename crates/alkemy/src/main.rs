@@ -35,9 +35,12 @@ enum Command {
     Produce(cmd::produce::Args),
     /// Apply the database migrations.
     Migrate(cmd::migrate::Args),
+    /// Queue the production of a screenplay as jobs on the store.
+    Submit(cmd::submit::Args),
     /// Run queued jobs (many workers may share a PostgreSQL queue).
     Worker(cmd::worker::Args),
-    /// Export a project (`--format bundle`: a portable archive).
+    /// Export a project (`--format bundle`: a portable archive; `--format
+    /// folder`: its finished production).
     Export(cmd::export::Args),
     /// Import a project bundle written by `alkemy export --format bundle`.
     Import(cmd::import::Args),
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Shots(args) => cmd::shots::run(args),
         Command::Produce(args) => cmd::produce::run(args),
         Command::Migrate(args) => cmd::migrate::run(args),
+        Command::Submit(args) => cmd::submit::run(args),
         Command::Worker(args) => cmd::worker::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::Import(args) => cmd::import::run(args),

@@ -51,6 +51,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 
 pub use self::journal::{Entry, Journal};
+pub use self::preview::Rendered;
 pub use self::progress::{Progress, Silent, Stage};
 pub use self::selection::{SceneSelection, SelectionError};
 use crate::plan::PlanOptions;
@@ -84,6 +85,20 @@ pub struct ProduceOptions {
     pub title_cards: bool,
     /// Panels per page of `storyboard.pdf`.
     pub pdf_grid: Grid,
+    /// How `timeline.fcpxml` names its media.
+    pub fcpxml_media: FcpxmlMedia,
+}
+
+/// How `timeline.fcpxml` refers to the frames and clips.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FcpxmlMedia {
+    /// Absolute `file://` URLs into the output folder, as Final Cut Pro
+    /// wants them (the folder must stay where it was made).
+    #[default]
+    Absolute,
+    /// Paths relative to the folder: the same bytes wherever it was made
+    /// (productions assembled in scratch folders by job workers).
+    Relative,
 }
 
 impl ProduceOptions {
@@ -98,6 +113,7 @@ impl ProduceOptions {
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             title_cards: true,
             pdf_grid: Grid::TWO_BY_THREE,
+            fcpxml_media: FcpxmlMedia::Absolute,
         }
     }
 
@@ -530,21 +546,8 @@ pub async fn produce_prepared(
     progress: &dyn Progress,
 ) -> Result<Report, ProduceError> {
     let out = &options.out_dir;
-    for dir in [
-        out.clone(),
-        out.join("frames"),
-        out.join("clips"),
-        out.join(journal::STATE_DIR),
-    ] {
-        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        remove_torn_writes(&dir);
-    }
-    let journal = Arc::new(Journal::open(out).map_err(io_err(out))?);
-    let ctx = Arc::new(Ctx {
-        options: options.clone(),
-        models: models.clone(),
-        journal: journal.clone(),
-    });
+    let workspace = Workspace::open(options, models)?;
+    let ctx = &workspace.ctx;
 
     // Frames and clips, shot by shot, several at once.
     let total = prepared.shots.shots.len() as u64;
@@ -574,50 +577,20 @@ pub async fn produce_prepared(
         ),
     );
 
-    // The edit, then the animatic read off it.
-    let handle = u64::from(options.handle_frames());
-    let mut media = Media::default();
-    let mut cards = BTreeMap::new();
-    for (shot, out) in prepared.shots.shots.iter().zip(&results) {
-        let frames = out.clip.entry.frames.unwrap_or(0);
-        media.shots.insert(
-            shot.id.clone(),
-            MediaRef::new(out.clip.entry.path.clone(), frames),
-        );
-    }
-    let mut assemble_options = AssembleOptions::new(prepared.title.clone(), &options.settings);
-    if options.title_cards {
-        for shot in first_shots(&prepared.shots) {
-            let card = title_card(shot, &prepared.breakdown);
-            let path = format!("clips/title-{}.mp4", sanitize(&shot.scene_number));
-            media.title_cards.insert(
-                shot.scene_index,
-                MediaRef::with_handles(path.clone(), assemble_options.title_card_frames, handle),
-            );
-            cards.insert(shot.scene_index, (path, card));
-        }
-    } else {
-        assemble_options.scene_dissolve_frames = 0;
-    }
-    let timeline = alkemy_export::assemble(&prepared.shots, &media, &assemble_options)?;
-    let animatic = preview::render(&ctx, &prepared, &results, &cards, &timeline, progress).await?;
-
-    // Exports.
-    progress.start(Stage::Exports, 8);
-    let exports = ExportInputs {
-        prepared: &prepared,
-        results: &results,
-        timeline: &timeline,
-        animatic: &animatic,
-    };
-    let written = write_exports(&ctx, &exports, progress)?;
+    // The edit, then the animatic read off it, then the exports.
+    let edit = workspace.edit(&prepared, &results)?;
+    let animatic = workspace
+        .animatic(&prepared, &results, &edit, progress)
+        .await?;
+    let written = workspace.exports(&prepared, &results, &edit, &animatic, progress)?;
 
     // Everything this run produced; the rest of what the journal knows is stale.
+    let journal = &ctx.journal;
     let mut live: BTreeSet<String> = results
         .iter()
         .flat_map(|r| [r.frame.entry.path.clone(), r.clip.entry.path.clone()])
         .collect();
-    live.extend(cards.values().map(|(p, _)| p.clone()));
+    live.extend(edit.cards.values().map(|(p, _)| p.clone()));
     live.extend(animatic.live.iter().cloned());
     live.extend(written);
     let removed = if options.scenes.is_none() {
@@ -643,12 +616,149 @@ pub async fn produce_prepared(
         frames_reused: total - made_frames,
         clips_made: made_clips,
         clips_reused: total - made_clips,
-        frames: timeline.frames(),
-        fps: timeline.fps,
+        frames: edit.timeline.frames(),
+        fps: edit.timeline.fps,
         cost,
         removed,
         warnings: prepared.warnings.clone(),
     })
+}
+
+/// An output folder a production is made in, step by step: the folder
+/// pipeline ([`produce_prepared`]) runs every step in one; job workers run
+/// the later steps in scratch folders, from frames and clips made by other
+/// jobs ([`Workspace::adopt`]).
+pub struct Workspace {
+    ctx: Arc<Ctx>,
+}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace")
+            .field("out_dir", &self.ctx.options.out_dir)
+            .finish()
+    }
+}
+
+/// The assembled edit of a production: its timeline and the scenes' title
+/// cards (`clips/title-N.mp4`).
+#[derive(Debug, Clone)]
+pub struct Edit {
+    /// The timeline.
+    pub timeline: alkemy_core::Timeline,
+    cards: BTreeMap<u32, (String, TitleCard)>,
+}
+
+impl Workspace {
+    /// Opens `options.out_dir` (made if missing; torn writes of an
+    /// interrupted run removed) and its journal.
+    pub fn open(options: &ProduceOptions, models: &Models) -> Result<Self, ProduceError> {
+        let out = &options.out_dir;
+        for dir in [
+            out.clone(),
+            out.join("frames"),
+            out.join("clips"),
+            out.join(journal::STATE_DIR),
+        ] {
+            std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+            remove_torn_writes(&dir);
+        }
+        let journal = Arc::new(Journal::open(out).map_err(io_err(out))?);
+        Ok(Self {
+            ctx: Arc::new(Ctx {
+                options: options.clone(),
+                models: models.clone(),
+                journal,
+            }),
+        })
+    }
+
+    /// The folder's journal: every file made in it, with its provenance.
+    pub fn journal(&self) -> &Journal {
+        &self.ctx.journal
+    }
+
+    /// Puts a file made elsewhere (by another job) into the folder at its
+    /// entry's path, atomically, and journals it.
+    pub async fn adopt(&self, made: Made) -> Result<Entry, ProduceError> {
+        write_output(&self.ctx, made.bytes, made.entry).await
+    }
+
+    /// Assembles the edit from the shots' clips: one clip per shot, and,
+    /// with title cards, a card opening each scene with a dissolve.
+    pub fn edit(&self, prepared: &Prepared, results: &[ShotOutputs]) -> Result<Edit, ProduceError> {
+        let options = &self.ctx.options;
+        let handle = u64::from(options.handle_frames());
+        let mut media = Media::default();
+        let mut cards = BTreeMap::new();
+        for (shot, out) in prepared.shots.shots.iter().zip(results) {
+            let frames = out.clip.entry.frames.unwrap_or(0);
+            media.shots.insert(
+                shot.id.clone(),
+                MediaRef::new(out.clip.entry.path.clone(), frames),
+            );
+        }
+        let mut assemble_options = AssembleOptions::new(prepared.title.clone(), &options.settings);
+        if options.title_cards {
+            for shot in first_shots(&prepared.shots) {
+                let card = title_card(shot, &prepared.breakdown);
+                let path = format!("clips/title-{}.mp4", sanitize(&shot.scene_number));
+                media.title_cards.insert(
+                    shot.scene_index,
+                    MediaRef::with_handles(
+                        path.clone(),
+                        assemble_options.title_card_frames,
+                        handle,
+                    ),
+                );
+                cards.insert(shot.scene_index, (path, card));
+            }
+        } else {
+            assemble_options.scene_dissolve_frames = 0;
+        }
+        let timeline = alkemy_export::assemble(&prepared.shots, &media, &assemble_options)?;
+        Ok(Edit { timeline, cards })
+    }
+
+    /// Makes the title cards' clips and `animatic.mp4` from the edit; the
+    /// shots' frames and clips must be in the folder.
+    pub async fn animatic(
+        &self,
+        prepared: &Prepared,
+        results: &[ShotOutputs],
+        edit: &Edit,
+        progress: &dyn Progress,
+    ) -> Result<Rendered, ProduceError> {
+        preview::render(
+            &self.ctx,
+            prepared,
+            results,
+            &edit.cards,
+            &edit.timeline,
+            progress,
+        )
+        .await
+    }
+
+    /// Writes the exports (analysis, shot lists, timelines, storyboards,
+    /// manifest); returns the paths written.
+    pub fn exports(
+        &self,
+        prepared: &Prepared,
+        results: &[ShotOutputs],
+        edit: &Edit,
+        animatic: &Rendered,
+        progress: &dyn Progress,
+    ) -> Result<Vec<String>, ProduceError> {
+        progress.start(Stage::Exports, 8);
+        let exports = ExportInputs {
+            prepared,
+            results,
+            timeline: &edit.timeline,
+            animatic,
+        };
+        write_exports(&self.ctx, &exports, progress)
+    }
 }
 
 /// Removes temporary files an interrupted run left behind: atomic writes
@@ -674,16 +784,20 @@ struct Ctx {
 
 /// A frame or a clip of a shot, made or reused.
 #[derive(Debug, Clone)]
-struct Output {
-    entry: Entry,
-    reused: bool,
+pub struct Output {
+    /// The file and its provenance.
+    pub entry: Entry,
+    /// True if an earlier run (or another job) made it.
+    pub reused: bool,
 }
 
 /// A shot's frame and clip.
 #[derive(Debug, Clone)]
-struct ShotOutputs {
-    frame: Output,
-    clip: Output,
+pub struct ShotOutputs {
+    /// The still.
+    pub frame: Output,
+    /// The clip animated from it.
+    pub clip: Output,
 }
 
 /// The shots that open a scene.
@@ -845,9 +959,7 @@ async fn shot_outputs(
 }
 
 async fn ensure_frame(ctx: &Arc<Ctx>, shot: &Shot) -> Result<Output, ProduceError> {
-    let model = &ctx.models.image;
-    let request = image_request(shot, &ctx.options.settings);
-    let key = model.cache_key(&request);
+    let key = frame_key(&ctx.models, &ctx.options.settings, shot);
     let stem = file_stem(shot);
     if let Some(entry) = frame_entry(&ctx.journal, &stem, &key) {
         return Ok(Output {
@@ -855,6 +967,46 @@ async fn ensure_frame(ctx: &Arc<Ctx>, shot: &Shot) -> Result<Output, ProduceErro
             reused: true,
         });
     }
+    let made = make_frame(&ctx.models, &ctx.options.settings, shot).await?;
+    // A frame of another format left from an earlier run would be stale.
+    for ext in FRAME_EXTENSIONS {
+        let other = format!("frames/{stem}.{ext}");
+        if other != made.entry.path && ctx.journal.get(&other).is_some() {
+            let _ = std::fs::remove_file(ctx.options.out_dir.join(&other));
+        }
+    }
+    let entry = write_output(ctx, made.bytes, made.entry).await?;
+    Ok(Output {
+        entry,
+        reused: false,
+    })
+}
+
+/// A frame or clip just made, with its provenance, not yet stored anywhere.
+#[derive(Debug, Clone)]
+pub struct Made {
+    /// Where it goes in an output folder, and where it came from.
+    pub entry: Entry,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The cache key of a shot's frame: the hash of everything the image model
+/// is given.
+pub fn frame_key(models: &Models, settings: &ProjectSettings, shot: &Shot) -> ContentHash {
+    models.image.cache_key(&image_request(shot, settings))
+}
+
+/// Makes a shot's frame with the image model (one still, at the project's
+/// size), at `frames/{shot}.{ext}`.
+pub async fn make_frame(
+    models: &Models,
+    settings: &ProjectSettings,
+    shot: &Shot,
+) -> Result<Made, ProduceError> {
+    let model = &models.image;
+    let request = image_request(shot, settings);
+    let key = model.cache_key(&request);
     let started = Instant::now();
     let images = model
         .generate(&request)
@@ -875,7 +1027,7 @@ async fn ensure_frame(ctx: &Arc<Ctx>, shot: &Shot) -> Result<Output, ProduceErro
         return Err(bad("an empty image"));
     }
     let entry = Entry {
-        path: format!("frames/{stem}.{}", extension_of(&image.mime)),
+        path: format!("frames/{}.{}", file_stem(shot), extension_of(&image.mime)),
         kind: AssetKind::Frame,
         shot_id: Some(shot.id.clone()),
         key,
@@ -887,17 +1039,9 @@ async fn ensure_frame(ctx: &Arc<Ctx>, shot: &Shot) -> Result<Output, ProduceErro
         time_ms: started.elapsed().as_millis() as u64,
         frames: None,
     };
-    // A frame of another format left from an earlier run would be stale.
-    for ext in FRAME_EXTENSIONS {
-        let other = format!("frames/{stem}.{ext}");
-        if other != entry.path && ctx.journal.get(&other).is_some() {
-            let _ = std::fs::remove_file(ctx.options.out_dir.join(&other));
-        }
-    }
-    let entry = write_output(ctx, image.bytes, entry).await?;
-    Ok(Output {
+    Ok(Made {
         entry,
-        reused: false,
+        bytes: image.bytes,
     })
 }
 
@@ -910,22 +1054,61 @@ fn mime_of_path(path: &str) -> &'static str {
 }
 
 async fn ensure_clip(ctx: &Arc<Ctx>, shot: &Shot, frame: &Entry) -> Result<Output, ProduceError> {
-    let model = &ctx.models.video;
-    let first_frame = InputImage {
-        hash: frame.hash,
-        mime: mime_of_path(&frame.path).to_owned(),
-        bytes: Vec::new(),
-    };
-    let mut request = video_request(shot, first_frame, &ctx.options);
-    let key = model.cache_key(&request);
-    let path = format!("clips/{}.mp4", file_stem(shot));
+    let key = clip_key(&ctx.models, &ctx.options, shot, frame);
+    let path = clip_path(shot);
     if let Some(entry) = ctx.journal.reusable(&path, &key) {
         return Ok(Output {
             entry,
             reused: true,
         });
     }
-    request.first_frame.bytes = read_output(ctx, &frame.path).await?;
+    let frame_bytes = read_output(ctx, &frame.path).await?;
+    let made = make_clip(&ctx.models, &ctx.options, shot, frame, frame_bytes).await?;
+    let entry = write_output(ctx, made.bytes, made.entry).await?;
+    Ok(Output {
+        entry,
+        reused: false,
+    })
+}
+
+fn clip_path(shot: &Shot) -> String {
+    format!("clips/{}.mp4", file_stem(shot))
+}
+
+fn frame_input(frame: &Entry) -> InputImage {
+    InputImage {
+        hash: frame.hash,
+        mime: mime_of_path(&frame.path).to_owned(),
+        bytes: Vec::new(),
+    }
+}
+
+/// The cache key of a shot's clip made from `frame`.
+pub fn clip_key(
+    models: &Models,
+    options: &ProduceOptions,
+    shot: &Shot,
+    frame: &Entry,
+) -> ContentHash {
+    models
+        .video
+        .cache_key(&video_request(shot, frame_input(frame), options))
+}
+
+/// Makes a shot's clip with the video model from its frame (`frame` and its
+/// bytes), with a tail handle, at `clips/{shot}.mp4`.
+pub async fn make_clip(
+    models: &Models,
+    options: &ProduceOptions,
+    shot: &Shot,
+    frame: &Entry,
+    frame_bytes: Vec<u8>,
+) -> Result<Made, ProduceError> {
+    let model = &models.video;
+    let mut request = video_request(shot, frame_input(frame), options);
+    let key = model.cache_key(&request);
+    let path = clip_path(shot);
+    request.first_frame.bytes = frame_bytes;
     let started = Instant::now();
     let video = model
         .generate(&request)
@@ -944,7 +1127,7 @@ async fn ensure_clip(ctx: &Arc<Ctx>, shot: &Shot, frame: &Entry) -> Result<Outpu
         });
     }
     // Count the frames when we can read the file; else trust the duration.
-    let fps = u64::from(ctx.options.settings.fps);
+    let fps = u64::from(options.settings.fps);
     let frames = EncodedClip::from_mp4(&video.bytes, &path)
         .map(|c| c.frames() as u64)
         .unwrap_or_else(|_| (u64::from(video.duration_ms) * fps).div_ceil(1000));
@@ -961,10 +1144,9 @@ async fn ensure_clip(ctx: &Arc<Ctx>, shot: &Shot, frame: &Entry) -> Result<Outpu
         time_ms: started.elapsed().as_millis() as u64,
         frames: Some(frames),
     };
-    let entry = write_output(ctx, video.bytes, entry).await?;
-    Ok(Output {
+    Ok(Made {
         entry,
-        reused: false,
+        bytes: video.bytes,
     })
 }
 
@@ -972,7 +1154,7 @@ struct ExportInputs<'a> {
     prepared: &'a Prepared,
     results: &'a [ShotOutputs],
     timeline: &'a alkemy_core::Timeline,
-    animatic: &'a preview::Rendered,
+    animatic: &'a Rendered,
 }
 
 /// Writes `bytes` to `path` unless the file already holds exactly them.
@@ -1090,10 +1272,14 @@ fn write_exports(
     )?;
 
     let t = Instant::now();
-    let absolute =
-        std::fs::canonicalize(&ctx.options.out_dir).map_err(io_err(&ctx.options.out_dir))?;
+    let media = match ctx.options.fcpxml_media {
+        FcpxmlMedia::Absolute => alkemy_export::MediaPaths::Absolute(
+            std::fs::canonicalize(&ctx.options.out_dir).map_err(io_err(&ctx.options.out_dir))?,
+        ),
+        FcpxmlMedia::Relative => alkemy_export::MediaPaths::Relative,
+    };
     let fcp = alkemy_export::FcpxmlOptions {
-        media: alkemy_export::MediaPaths::Absolute(absolute),
+        media,
         ..Default::default()
     };
     let bytes = alkemy_export::fcpxml::to_bytes(x.timeline, &fcp)

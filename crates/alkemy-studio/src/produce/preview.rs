@@ -35,7 +35,7 @@ const RECIPE: &str = "preview-v1";
 
 /// What rendering the animatic left in the output folder.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Rendered {
+pub struct Rendered {
     /// Journalled files this stage made or reused (title cards, the animatic).
     pub files: Vec<String>,
     /// Every journalled path still in use (for sweeping stale ones).

@@ -1,5 +1,10 @@
 //! `alkemy export PROJECT --format bundle --out FILE`: writes a project as
 //! a portable bundle archive (project JSON + media).
+//!
+//! `alkemy export PROJECT --format folder --out DIR`: writes the project's
+//! finished production (queued by `alkemy submit`, run by `alkemy worker`)
+//! as the folder `alkemy produce` makes: frames, clips, animatic, timelines,
+//! storyboards, manifest.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +19,8 @@ use crate::exit::bad_input;
 pub enum Format {
     /// A portable archive of the whole project: `alkemy import` reads it.
     Bundle,
+    /// The finished production's files, laid out as `alkemy produce` does.
+    Folder,
 }
 
 /// Arguments of `alkemy export`.
@@ -24,7 +31,8 @@ pub struct Args {
     /// What to write.
     #[arg(long, value_enum, default_value = "bundle")]
     pub format: Format,
-    /// Where to write it (default: `<project id>.alkemy`).
+    /// Where to write it (default: `<project id>.alkemy` for a bundle,
+    /// `<project id>/` for a folder).
     #[arg(long, short)]
     pub out: Option<PathBuf>,
     /// Act as this user (e-mail); default: the project's owner.
@@ -41,11 +49,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .project
         .parse()
         .map_err(|e| bad_input(format!("{e}")))?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{project}.alkemy")));
-    let Format::Bundle = args.format;
+    let out = args.out.clone().unwrap_or_else(|| match args.format {
+        Format::Bundle => PathBuf::from(format!("{project}.alkemy")),
+        Format::Folder => PathBuf::from(project.to_string()),
+    });
+    if matches!(args.format, Format::Folder) && out.is_file() {
+        return Err(bad_input(format!(
+            "--out {}: is a file; give a folder",
+            out.display()
+        )));
+    }
     runtime()?.block_on(async {
         let store = args.store.open(false).await?;
         let blobs = args.store.blobs()?;
@@ -63,6 +76,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| store_error(e, "finding the project"))?,
         };
+        if let Format::Folder = args.format {
+            let fetched = alkemy_jobs::fetch_outputs(&*store, &blobs, actor, project, &out)
+                .await
+                .map_err(|e| match e {
+                    alkemy_jobs::FetchError::Store(e) => {
+                        store_error(e, &format!("exporting project {project}"))
+                    }
+                    alkemy_jobs::FetchError::NotProduced { .. } => bad_input(e.to_string()),
+                    other => anyhow::Error::new(other),
+                })?;
+            println!(
+                "{}: project {project}, {} files, {} bytes",
+                out.display(),
+                fetched.files.len(),
+                fetched.bytes
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         let summary = alkemy_store::bundle::write_archive(&*store, &blobs, actor, project, &out)
             .await
             .map_err(|e| store_error(e, &format!("exporting project {project}")))?;

@@ -7,4 +7,5 @@ pub mod migrate;
 pub mod produce;
 pub mod providers;
 pub mod shots;
+pub mod submit;
 pub mod worker;

@@ -7,8 +7,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use alkemy_core::JobKind;
 use alkemy_store::{Handlers, Worker, WorkerConfig};
+use alkemy_studio::produce::Models;
 
 use super::migrate::{StoreArgs, runtime, store_error};
 
@@ -29,12 +29,10 @@ pub struct Args {
     pub drain: bool,
 }
 
-/// The handlers this build runs. The production pipeline registers its
-/// analyze, plan, frame, animate, render and train-identity handlers here.
+/// The handlers this build runs: a production's analyze, plan, frame,
+/// animate, render and export jobs (offline models), and bundle exports.
 fn handlers() -> Handlers {
-    let mut h = Handlers::new();
-    h.register(JobKind::Export, alkemy_store::bundle::BundleExport);
-    h
+    alkemy_jobs::handlers(Models::offline())
 }
 
 /// Runs the command.
