@@ -102,7 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .transpose()
         .map_err(|e| bad_input(format!("--project: {e}")))?;
     runtime()?.block_on(async {
-        let store = args.store.open(true).await?;
+        let store = args.store.open(false).await?;
         let email = args.user.clone().unwrap_or_else(|| LOCAL_USER.to_owned());
         let user = match store
             .user_by_email(&email)
