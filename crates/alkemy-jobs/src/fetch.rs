@@ -58,10 +58,7 @@ pub async fn fetch_outputs(
     for file in &export.files {
         let path = &file.entry.path;
         let relative = Path::new(path);
-        if !relative
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
-        {
+        if !inside_folder(relative) {
             return Err(FetchError::Corrupt {
                 path: path.clone(),
                 message: "not a relative path inside the folder".to_owned(),
@@ -89,4 +86,27 @@ pub async fn fetch_outputs(
         fetched.files.push(path.clone());
     }
     Ok(fetched)
+}
+
+/// True for a relative path that stays inside the folder (no root, no `..`).
+fn inside_folder(path: &Path) -> bool {
+    path.components().next().is_some()
+        && path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_paths_cannot_leave_the_folder() {
+        for ok in ["animatic.mp4", "frames/sc1-1.png", "clips/title-2.mp4"] {
+            assert!(inside_folder(Path::new(ok)), "{ok}");
+        }
+        for bad in ["", "/etc/passwd", "../x", "frames/../../x", "./../x"] {
+            assert!(!inside_folder(Path::new(bad)), "{bad}");
+        }
+    }
 }

@@ -209,19 +209,36 @@ impl JobHandler for Animate {
         let made = produce::make_clip(&self.0, &options, shot, &frame.entry, frame_bytes)
             .await
             .map_err(produce_err)?;
-        let parent = ctx
-            .store
-            .asset_by_inputs(
-                ctx.user(),
-                ctx.job.project_id,
-                AssetKind::Frame,
-                frame.entry.key,
-            )
-            .await?
-            .map(|a| a.id);
+        let parent = frame_asset(ctx, &frame).await?;
         let (clip, asset) = store_file(ctx, made, &options.settings, parent).await?;
         Ok(output(json(&AnimateResult { frame, clip })?, vec![asset]))
     }
+}
+
+/// The asset row of a frame: found by its inputs, or, when shots with
+/// identical pictures share one blob (and the row carries another shot's
+/// inputs), by its key.
+async fn frame_asset(
+    ctx: &JobContext,
+    frame: &StoredFile,
+) -> Result<Option<alkemy_core::AssetId>, JobError> {
+    let (user, project) = (ctx.user(), ctx.job.project_id);
+    if let Some(a) = ctx
+        .store
+        .asset_by_inputs(user, project, AssetKind::Frame, frame.entry.key)
+        .await?
+        && a.storage_key == frame.key
+    {
+        return Ok(Some(a.id));
+    }
+    let all = ctx
+        .store
+        .assets(user, project, Some(AssetKind::Frame))
+        .await?;
+    Ok(all
+        .into_iter()
+        .find(|a| a.storage_key == frame.key)
+        .map(|a| a.id))
 }
 
 /// The shots' frames and clips in plan order, put into a workspace.
