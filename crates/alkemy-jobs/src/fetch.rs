@@ -91,9 +91,7 @@ pub async fn fetch_outputs(
 /// True for a relative path that stays inside the folder (no root, no `..`).
 fn inside_folder(path: &Path) -> bool {
     path.components().next().is_some()
-        && path
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
+        && path.components().all(|c| matches!(c, Component::Normal(_)))
 }
 
 #[cfg(test)]

@@ -159,6 +159,10 @@ pub struct WorkerConfig {
     /// Stop once nothing is claimable and nothing is running (batch runs,
     /// tests); otherwise run until shut down.
     pub drain: bool,
+    /// With `drain`, how long nothing must have been claimable before the
+    /// worker stops: a dead worker's job becomes claimable only when its
+    /// lease runs out, and a retry only after its backoff.
+    pub drain_grace: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -170,6 +174,7 @@ impl Default for WorkerConfig {
             heartbeat: Duration::from_secs(10),
             poll: Duration::from_secs(1),
             drain: false,
+            drain_grace: Duration::ZERO,
         }
     }
 }
@@ -226,6 +231,7 @@ impl Worker {
         let mut stats = WorkerStats::default();
         let mut shutdown = std::pin::pin!(shutdown);
         let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
+        let mut idle_since: Option<Instant> = None;
         loop {
             while let Some(done) = tasks.try_join_next() {
                 count(&mut stats, done);
@@ -265,8 +271,13 @@ impl Worker {
                     outcome
                 });
             }
-            if self.config.drain && !got_work && tasks.is_empty() {
-                break;
+            if got_work || !tasks.is_empty() {
+                idle_since = None;
+            } else if self.config.drain {
+                let idle = *idle_since.get_or_insert_with(Instant::now);
+                if idle.elapsed() >= self.config.drain_grace {
+                    break;
+                }
             }
             if got_work && slots.available_permits() > 0 {
                 // There may be more claimable work right away.

@@ -214,3 +214,56 @@ async fn postgres_worker_survives_sigkill() {
     let got = crash_run(store, &db.app_url, dir.path()).await;
     assert_eq!(got, expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draining_worker_waits_out_a_dead_workers_lease() {
+    let (store, _dir) = common::sqlite().await;
+    let media = tempfile::tempdir().unwrap();
+    let blobs = BlobStore::local(media.path()).unwrap();
+    let user = common::user(&*store, "drainer").await;
+    let p = store
+        .create_project(
+            user,
+            NewProject {
+                title: "Drain".into(),
+                ..NewProject::default()
+            },
+        )
+        .await
+        .unwrap();
+    let graph = jobs::production(1, SEED, 0);
+    let total = graph.len() as u64;
+    store.enqueue_jobs(user, p.id, graph).await.unwrap();
+    // A worker claims the first job and dies: everything waits on its lease.
+    let kinds = jobs::handlers().kinds();
+    let dead = store.claim_jobs("dead", &kinds, 1, 400).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    let drain = |grace: Duration| WorkerConfig {
+        drain: true,
+        drain_grace: grace,
+        poll: Duration::from_millis(20),
+        ..WorkerConfig::default()
+    };
+    let impatient = Worker::new(
+        store.clone(),
+        blobs.clone(),
+        jobs::handlers(),
+        drain(Duration::ZERO),
+    )
+    .run(std::future::pending())
+    .await
+    .unwrap();
+    assert_eq!(impatient.succeeded, 0, "nothing was claimable yet");
+    let patient = Worker::new(
+        store.clone(),
+        blobs,
+        jobs::handlers(),
+        drain(Duration::from_secs(2)),
+    )
+    .run(std::future::pending())
+    .await
+    .unwrap();
+    assert_eq!(patient.succeeded, total);
+    let all = store.jobs(user, p.id).await.unwrap();
+    assert!(all.iter().all(|j| j.state == JobState::Succeeded));
+}

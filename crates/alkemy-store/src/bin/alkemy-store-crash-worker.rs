@@ -38,6 +38,7 @@ async fn main() -> ExitCode {
         heartbeat: Duration::from_millis(400),
         poll: Duration::from_millis(50),
         drain: false,
+        drain_grace: Duration::ZERO,
     };
     let worker = Worker::new(store, blobs, jobs::handlers(), config);
     match worker.run(std::future::pending()).await {

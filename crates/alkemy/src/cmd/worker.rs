@@ -27,6 +27,11 @@ pub struct Args {
     /// Exit when nothing is left to claim instead of waiting for work.
     #[arg(long)]
     pub drain: bool,
+    /// With `--drain`: seconds nothing must have been claimable before
+    /// exiting. A killed worker's jobs come back when its lease runs out, so
+    /// after a crash give at least that worker's `--lease-secs`.
+    #[arg(long, default_value_t = 0)]
+    pub drain_grace_secs: u64,
 }
 
 /// The handlers this build runs: a production's analyze, plan, frame,
@@ -60,6 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             heartbeat: lease / 3,
             poll: Duration::from_secs(1),
             drain: args.drain,
+            drain_grace: Duration::from_secs(args.drain_grace_secs),
         };
         tracing::info!("worker {} running {:?}", config.name, handlers);
         let worker = Worker::new(store, blobs, handlers, config);
