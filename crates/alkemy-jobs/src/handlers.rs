@@ -6,8 +6,10 @@
 
 use std::sync::Arc;
 
-use alkemy_core::{AssetKind, ContentHash, JobKind, Money, Progress};
-use alkemy_store::model::{JobOutput, NewAsset};
+use alkemy_core::{
+    AssetKind, Capability, ContentHash, JobKind, Money, Progress, UnitKind, Units, UsageRecord,
+};
+use alkemy_store::model::{JobOutput, NewAsset, NewUsage};
 use alkemy_store::{Handlers, JobContext, JobError, JobHandler};
 use alkemy_studio::produce::{
     self, Entry, Made, Models, Output, Rendered, ShotOutputs, Silent, Workspace,
@@ -52,6 +54,40 @@ fn output(result: serde_json::Value, assets: Vec<NewAsset>) -> JobOutput {
         assets,
         usage: Vec::new(),
     }
+}
+
+/// The charge for a paid frame or clip, recorded with the job's commit so a
+/// retried job is charged once. Free (local) models are not charged.
+fn charge(entry: &Entry, capability: Capability) -> Option<NewUsage> {
+    if entry.cost == Money::ZERO {
+        return None;
+    }
+    let units = match capability {
+        Capability::Video => Units::new(UnitKind::VideoClip, 1),
+        _ => Units::new(UnitKind::Image, 1),
+    };
+    let at_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    Some(NewUsage {
+        project_id: None,
+        job_id: None,
+        record: UsageRecord {
+            provider: entry
+                .model
+                .split_once(':')
+                .map_or("alkemy", |(p, _)| p)
+                .to_owned(),
+            model: entry.model.clone(),
+            capability,
+            units: vec![units],
+            cost: entry.cost,
+            shot_id: entry.shot_id.clone(),
+            request_hash: entry.key,
+            at_ms,
+            skipped: Vec::new(),
+        },
+    })
 }
 
 /// A scratch folder for a workspace step (removed when dropped; a killed
@@ -187,7 +223,14 @@ impl JobHandler for Frame {
             .await
             .map_err(produce_err)?;
         let (frame, asset) = store_file(ctx, made, &options.settings, None).await?;
-        Ok(output(json(&FrameResult { frame })?, vec![asset]))
+        let mut out = output(
+            json(&FrameResult {
+                frame: frame.clone(),
+            })?,
+            vec![asset],
+        );
+        out.usage.extend(charge(&frame.entry, Capability::Image));
+        Ok(out)
     }
 }
 
@@ -211,7 +254,10 @@ impl JobHandler for Animate {
             .map_err(produce_err)?;
         let parent = frame_asset(ctx, &frame).await?;
         let (clip, asset) = store_file(ctx, made, &options.settings, parent).await?;
-        Ok(output(json(&AnimateResult { frame, clip })?, vec![asset]))
+        let usage = charge(&clip.entry, Capability::Video);
+        let mut out = output(json(&AnimateResult { frame, clip })?, vec![asset]);
+        out.usage.extend(usage);
+        Ok(out)
     }
 }
 

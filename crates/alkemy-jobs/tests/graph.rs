@@ -235,7 +235,11 @@ async fn the_graph_makes_what_the_folder_pipeline_makes() {
     );
 }
 
-/// The offline image model, failing for one shot while `broken` is set.
+/// What [`Flaky`] charges per still.
+const PRICE: Money = Money::from_micros(40_000);
+
+/// The offline image model, priced, failing for one shot while `broken` is
+/// set.
 struct Flaky {
     inner: Arc<dyn ImageModel>,
     shot: String,
@@ -262,7 +266,11 @@ impl ImageModel for Flaky {
                 "refused this prompt",
             ));
         }
-        self.inner.generate(request).await
+        let mut images = self.inner.generate(request).await?;
+        for image in &mut images {
+            image.cost = PRICE;
+        }
+        Ok(images)
     }
 }
 
@@ -330,6 +338,19 @@ async fn a_failed_job_blocks_only_its_dependents_and_is_retried_alone() {
     drain(&site, models).await;
     let after = site.store.jobs(site.user, site.project).await.unwrap();
     assert!(after.iter().all(|j| j.state == JobState::Succeeded));
+    // Every still charged exactly once, the refused one included once made.
+    let usage = site
+        .store
+        .usage(site.user, Some(site.project))
+        .await
+        .unwrap();
+    assert_eq!(usage.len(), frame_jobs.len());
+    let spend = site
+        .store
+        .project_spend(site.user, site.project)
+        .await
+        .unwrap();
+    assert_eq!(spend, Money::from_micros(40_000 * frame_jobs.len() as i64));
     for (before, now) in jobs.iter().zip(&after) {
         if before.state == JobState::Succeeded {
             assert_eq!(before.attempts, now.attempts, "{} ran again", before.kind);
