@@ -18,12 +18,15 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
 
 use alkemy_core::Capability;
 use reqwest::Url;
 use serde::Deserialize;
 
 use crate::backoff::RetryPolicy;
+use crate::context::Timeouts;
 use crate::router::{BreakerPolicy, provider_of};
 use crate::secret::ApiKey;
 use crate::vault::{FileKeyring, VaultError};
@@ -264,6 +267,59 @@ pub struct ProvidersConfig {
     /// Circuit breaker policy.
     #[serde(default)]
     pub breaker: BreakerPolicy,
+    /// Request timeouts and polling intervals.
+    #[serde(default)]
+    pub timeouts: TimeoutsConfig,
+}
+
+/// The `[timeouts]` table: overrides of [`Timeouts::default`], in
+/// milliseconds (short values make tests and impatient proxies fast).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimeoutsConfig {
+    /// One HTTP request.
+    pub request_ms: Option<u64>,
+    /// One result download.
+    pub download_ms: Option<u64>,
+    /// First wait after submitting a long-running job.
+    pub poll_initial_ms: Option<u64>,
+    /// Longest wait between polls.
+    pub poll_max_ms: Option<u64>,
+    /// Overall limit of an image job.
+    pub image_ms: Option<u64>,
+    /// Overall limit of a video job.
+    pub video_ms: Option<u64>,
+    /// Overall limit of a training job.
+    pub training_ms: Option<u64>,
+}
+
+impl TimeoutsConfig {
+    /// The defaults with these overrides applied.
+    pub fn apply(&self, mut t: Timeouts) -> Timeouts {
+        let ms = Duration::from_millis;
+        if let Some(v) = self.request_ms {
+            t.request = ms(v.max(1));
+        }
+        if let Some(v) = self.download_ms {
+            t.download = ms(v.max(1));
+        }
+        for (poll, limit) in [
+            (&mut t.image, self.image_ms),
+            (&mut t.video, self.video_ms),
+            (&mut t.training, self.training_ms),
+        ] {
+            if let Some(v) = self.poll_initial_ms {
+                poll.initial = ms(v);
+            }
+            if let Some(v) = self.poll_max_ms {
+                poll.max_interval = ms(v.max(1));
+            }
+            if let Some(v) = limit {
+                poll.timeout = ms(v.max(1));
+            }
+        }
+        t
+    }
 }
 
 impl ProvidersConfig {
@@ -273,6 +329,24 @@ impl ProvidersConfig {
             origin: origin.to_owned(),
             message: e.to_string().trim().replace('\n', " "),
         })
+    }
+
+    /// Reads a configuration file, or the defaults without one.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Parse {
+            origin: origin.clone(),
+            message: format!("cannot read: {e}"),
+        })?;
+        Self::parse(&text, &origin)
+    }
+
+    /// The client timeouts this configuration asks for.
+    pub fn client_timeouts(&self) -> Timeouts {
+        self.timeouts.apply(Timeouts::default())
     }
 }
 
@@ -469,6 +543,30 @@ mod tests {
     }
 
     #[test]
+    fn timeouts_table_overrides_the_defaults() {
+        let config = ProvidersConfig::parse(
+            "[timeouts]\nrequest_ms = 700\npoll_initial_ms = 5\npoll_max_ms = 20\nvideo_ms = 3000\n",
+            "t.toml",
+        )
+        .unwrap();
+        let t = config.client_timeouts();
+        let d = Timeouts::default();
+        assert_eq!(t.request, Duration::from_millis(700));
+        assert_eq!(t.image.initial, Duration::from_millis(5));
+        assert_eq!(t.video.max_interval, Duration::from_millis(20));
+        assert_eq!(t.video.timeout, Duration::from_millis(3000));
+        assert_eq!(
+            t.image.timeout, d.image.timeout,
+            "unset limits keep defaults"
+        );
+        assert_eq!(t.download, d.download);
+        let err = ProvidersConfig::parse("[timeouts]\nrequest = 1\n", "t.toml").unwrap_err();
+        assert!(err.to_string().contains("request"), "{err}");
+        let missing = ProvidersConfig::load(Some(Path::new("/no/such/providers.toml")));
+        assert!(missing.unwrap_err().to_string().contains("/no/such"));
+    }
+
+    #[test]
     fn provider_flag_picks_the_head() {
         let config = ProvidersConfig::parse(
             r#"
@@ -499,6 +597,7 @@ mod tests {
         assert_eq!(ids.image[0], "fal:flux-pro");
         assert!(ids.prefer("midjourney").is_err());
         assert!(ids.prefer("fal:nonsense").is_err());
+        assert_eq!(config.client_timeouts(), Timeouts::default());
         let bad = ProvidersConfig::parse("[chains]\nimages = []\n", "alkemy.toml").unwrap_err();
         assert!(bad.to_string().contains("images"), "{bad}");
     }

@@ -83,6 +83,28 @@ pub fn default_locations() -> Option<(PathBuf, PathBuf)> {
     Some((config.join("master.key"), data.join("keys.json")))
 }
 
+/// The keyring at `ring` opened with the master key at `master`, if keys
+/// were ever stored there. Nothing is created: a command that only *uses*
+/// keys (`produce`) must not leave a master key behind on a machine that
+/// never stored one.
+pub fn existing_keyring(master: &Path, ring: &Path) -> Result<Option<FileKeyring>, VaultError> {
+    if !ring.exists() {
+        return Ok(None);
+    }
+    if std::env::var_os(MASTER_KEY_ENV).is_none() && !master.exists() {
+        tracing::warn!(
+            "{}: stored keys cannot be read without the master key {}",
+            ring.display(),
+            master.display()
+        );
+        return Ok(None);
+    }
+    Ok(Some(FileKeyring::new(
+        ring,
+        MasterKey::load_or_create(master)?,
+    )))
+}
+
 /// The 256-bit master key. `Debug` never shows it; memory is zeroed on drop.
 #[derive(Clone)]
 pub struct MasterKey([u8; 32]);
@@ -380,6 +402,23 @@ mod tests {
         }
         assert!(!format!("{k1:?}").contains(&k1.to_base64()));
         assert!(MasterKey::from_base64("c2hvcnQ=", "test").is_err());
+    }
+
+    #[test]
+    fn an_absent_keyring_is_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let (master, ring) = (dir.path().join("master.key"), dir.path().join("keys.json"));
+        assert!(existing_keyring(&master, &ring).unwrap().is_none());
+        assert!(!master.exists() && !ring.exists(), "nothing written");
+        if std::env::var_os(MASTER_KEY_ENV).is_some() {
+            return;
+        }
+        let key = MasterKey::load_or_create(&master).unwrap();
+        FileKeyring::new(&ring, key)
+            .set("FAL_KEY", "fal-secret")
+            .unwrap();
+        let found = existing_keyring(&master, &ring).unwrap().unwrap();
+        assert_eq!(found.get("FAL_KEY").unwrap().as_deref(), Some("fal-secret"));
     }
 
     #[test]

@@ -543,3 +543,19 @@ async fn downloads_follow_redirects_but_check_every_hop() {
     let images = model.generate(&image_request("x")).await.unwrap();
     assert_eq!(images[0].bytes, png(1280, 720));
 }
+
+#[tokio::test]
+async fn clips_longer_than_the_model_makes_fall_through_unsent() {
+    let server = MockServer::start().await;
+    let registry = registry(&server.uri());
+    for (id, too_long) in [("fal:kling", 10_001), ("fal:wan", 6_300)] {
+        let model = registry.video(id).unwrap();
+        let err = model.generate(&video_request(too_long)).await.unwrap_err();
+        assert_eq!(err.kind, ProviderErrorKind::ModelUnavailable, "{id}: {err}");
+        assert!(err.message.contains("at most"), "{id}: {err}");
+    }
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing is submitted, so nothing is paid"
+    );
+}

@@ -1,11 +1,14 @@
 //! Image-to-video on Fal: Kling 2.1 (standard, and pro with a tail frame) and
 //! Wan 2.1, each with its own duration grid:
 //!
-//! - Kling makes 5 or 10 second clips; the nearest is chosen.
+//! - Kling makes 5 or 10 second clips; the shorter one that covers the
+//!   request is chosen.
 //! - Wan makes 81–100 frames at 5–24 fps; 16 fps is used and the frame count
 //!   clamped, so clips run about 5 to 6¼ seconds.
 
-use alkemy_core::{AspectRatio, GeneratedVideo, Money, ProviderError, VideoModel, VideoRequest};
+use alkemy_core::{
+    AspectRatio, GeneratedVideo, Money, ProviderError, ProviderErrorKind, VideoModel, VideoRequest,
+};
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -60,8 +63,10 @@ const WAN_FPS: u32 = 16;
 /// The clip length a request will get, in milliseconds.
 pub(crate) fn clamped_ms(model: I2v, duration_ms: u32) -> u32 {
     match model {
+        // The shortest clip that covers the request: a clip shorter than
+        // its shot could not fill it in the edit.
         I2v::Kling | I2v::KlingPro => {
-            if duration_ms > 7_500 {
+            if duration_ms > 5_000 {
                 10_000
             } else {
                 5_000
@@ -158,6 +163,20 @@ impl VideoModel for FalVideo {
 
     async fn generate(&self, request: &VideoRequest) -> Result<GeneratedVideo, ProviderError> {
         let id = self.model.id();
+        let longest = clamped_ms(self.model, u32::MAX);
+        if request.duration_ms > longest {
+            // A clip shorter than the shot cannot fill it in the edit: let the
+            // next model of the chain make it, before anything is paid.
+            return Err(ProviderError::new(
+                id,
+                ProviderErrorKind::ModelUnavailable,
+                format!(
+                    "{id} makes clips of at most {:.2} s; this one needs {:.2} s",
+                    f64::from(longest) / 1000.0,
+                    f64::from(request.duration_ms) / 1000.0
+                ),
+            ));
+        }
         if request.last_frame.is_some() && self.model != I2v::KlingPro {
             tracing::debug!("{id}: no last-frame support; animating from the first frame only");
         }
@@ -198,6 +217,12 @@ mod tests {
     #[test]
     fn durations_follow_each_model_grid() {
         assert_eq!(clamped_ms(I2v::Kling, 3_000), 5_000);
+        assert_eq!(clamped_ms(I2v::Kling, 5_000), 5_000);
+        assert_eq!(
+            clamped_ms(I2v::Kling, 5_001),
+            10_000,
+            "never shorter than asked"
+        );
         assert_eq!(clamped_ms(I2v::Kling, 7_600), 10_000);
         assert_eq!(clamped_ms(I2v::KlingPro, 60_000), 10_000);
         assert_eq!(clamped_ms(I2v::Wan, 1_000), 81 * 1000 / 16);

@@ -168,6 +168,20 @@ impl VideoModel for Veo {
 
     async fn generate(&self, request: &VideoRequest) -> Result<GeneratedVideo, ProviderError> {
         let s = shape(request);
+        if request.duration_ms > s.seconds * 1000 {
+            // A clip shorter than the shot cannot fill it in the edit: let the
+            // next model of the chain make it, before anything is paid.
+            return Err(ProviderError::new(
+                &self.id,
+                ProviderErrorKind::ModelUnavailable,
+                format!(
+                    "{} makes clips of at most {} s; this one needs {:.2} s",
+                    self.id,
+                    s.seconds,
+                    f64::from(request.duration_ms) / 1000.0
+                ),
+            ));
+        }
         let response = self
             .client
             .post_json(

@@ -1,17 +1,21 @@
 //! `alkemy produce FILE --out DIR`: the whole pipeline, from screenplay to
 //! animatic, storyboards and edit, offline by default.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use alkemy_core::{AspectRatio, ProjectSettings, Resolution};
+use alkemy_core::{AspectRatio, Money, ProjectSettings, Resolution, UsageRecord};
 use alkemy_export::storyboard::pdf::Grid;
+use alkemy_providers::production::USAGE_JOURNAL;
+use alkemy_providers::quote::ModelTotal;
+use alkemy_providers::{ProductionModels, QuoteSheet, Setup};
 use alkemy_studio::produce::{
     self, Models, ProduceError, ProduceOptions, Progress, Report, SceneSelection, Script, Stage,
+    journal,
 };
 use alkemy_studio::{PlanOptions, StylePreset};
 use anyhow::Context as _;
@@ -59,6 +63,22 @@ pub struct Args {
     /// Print the report as JSON on standard output.
     #[arg(long)]
     pub json: bool,
+    /// Put this provider (`fal`, `gemini`, `openai`, `local`) or model
+    /// (`fal:flux-pro`) first in the chains. Without keys everything is
+    /// made offline.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Most this production may spend, in US dollars. A production quoted
+    /// above it does not start; a request that would pass it is never sent.
+    #[arg(long)]
+    pub budget: Option<String>,
+    /// Providers configuration (TOML with `[chains]`, `[retry]`,
+    /// `[timeouts]`…).
+    #[arg(long, env = "ALKEMY_PROVIDERS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// A price file overriding the built-in table.
+    #[arg(long, env = "ALKEMY_PRICES")]
+    pub prices: Option<PathBuf>,
 }
 
 fn options(args: &Args) -> anyhow::Result<ProduceOptions> {
@@ -119,9 +139,48 @@ fn options(args: &Args) -> anyhow::Result<ProduceOptions> {
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = options(&args)?;
+    let budget = args
+        .budget
+        .as_deref()
+        .map(|b| match b.parse::<Money>() {
+            Ok(m) if m >= Money::ZERO => Ok(m),
+            Ok(_) => Err(bad_input("--budget: must not be negative")),
+            Err(e) => Err(bad_input(format!("--budget: {e}"))),
+        })
+        .transpose()?;
     let (bytes, name) = read_script(&args.file)?;
     let script = Script { name, bytes };
-    let models = Models::offline();
+    let offline = Models::offline();
+    let setup = Setup {
+        config: args.config.clone(),
+        prices: args.prices.clone(),
+        provider: args.provider.clone(),
+        budget,
+        state_dir: options.out_dir.join(journal::STATE_DIR),
+        dry_run: args.dry_run,
+        local_image: offline.image.clone(),
+        local_video: offline.video.clone(),
+    };
+    let providers = ProductionModels::open(&setup).map_err(|e| {
+        if e.is_bad_input() {
+            bad_input(e.to_string())
+        } else {
+            anyhow::Error::new(e).context("setting up the providers")
+        }
+    })?;
+    let models = Models {
+        image: providers.image.clone(),
+        video: providers.video.clone(),
+        text: None,
+    };
+    if !providers.is_offline() && !args.json {
+        eprintln!(
+            "models: stills {}; clips {}; budget {}",
+            providers.chains.image.join(" → "),
+            providers.chains.video.join(" → "),
+            budget.map_or_else(|| "none".to_owned(), |b| b.to_string())
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -130,8 +189,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let outcome = runtime.block_on(async {
         let prepared = produce::prepare(&script, &options, &models, &bars).await?;
+        let quote = produce::quote(&prepared, &options, &models);
+        let sheet = providers.take_quotes();
         if args.dry_run {
-            return Ok(Outcome::Quote(produce::quote(&prepared, &options, &models)));
+            return Ok(Outcome::Quote(quote, sheet));
+        }
+        if let Some(limit) = budget
+            && quote.total > limit
+        {
+            return Ok(Outcome::OverBudget(quote, sheet, limit));
         }
         produce::produce_prepared(prepared, &options, &models, &bars)
             .await
@@ -148,28 +214,162 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     })?;
     match outcome {
-        Outcome::Quote(quote) if args.json => print_json(&quote)?,
-        Outcome::Quote(quote) => {
-            println!("Dry run: nothing was generated or sent.");
-            println!(
-                "  frames  {:>5} to make with {:<24} {}   ({} reusable)",
-                quote.frames_to_make, quote.image_model, quote.frames_cost, quote.frames_reused
-            );
-            println!(
-                "  clips   {:>5} to make with {:<24} {}",
-                quote.clips_to_make, quote.video_model, quote.clips_cost
-            );
-            println!("  total   {}", quote.total);
+        Outcome::OverBudget(quote, sheet, limit) => {
+            Err(bad_input(over_budget(&quote, &sheet, limit)))
         }
-        Outcome::Report(report) if args.json => print_json(&report)?,
-        Outcome::Report(report) => print_report(&report, started.elapsed().as_secs_f64()),
+        Outcome::Quote(quote, sheet) if args.json => {
+            print_json(&DryRun {
+                quote: &quote,
+                models: sheet.by_model(),
+                budget,
+                fits_budget: budget.is_none_or(|b| quote.total <= b),
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Outcome::Quote(quote, sheet) => {
+            print_quote(&quote, &sheet, budget);
+            Ok(ExitCode::SUCCESS)
+        }
+        Outcome::Report(report) => {
+            let usage = Usage::of(&providers);
+            if args.json {
+                print_json(&Produced {
+                    report: &report,
+                    usage,
+                })?;
+            } else {
+                print_report(&report, started.elapsed().as_secs_f64());
+                print_usage(&usage, &report);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 enum Outcome {
-    Quote(produce::Quote),
+    Quote(produce::Quote, QuoteSheet),
+    OverBudget(produce::Quote, QuoteSheet, Money),
     Report(Report),
+}
+
+/// `--dry-run --json`: the studio's quote, then the router's lines per model.
+#[derive(serde::Serialize)]
+struct DryRun<'a> {
+    #[serde(flatten)]
+    quote: &'a produce::Quote,
+    /// Requests per model that would answer first, cached ones included.
+    models: Vec<ModelTotal>,
+    budget: Option<Money>,
+    fits_budget: bool,
+}
+
+/// `--json` after a run: the report and what the providers were paid.
+#[derive(serde::Serialize)]
+struct Produced<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    usage: Usage,
+}
+
+/// This run's usage ledger.
+#[derive(serde::Serialize)]
+struct Usage {
+    /// What the calls cost, by the ledger.
+    total: Money,
+    /// Where the ledger is kept, relative to the output folder.
+    journal: Option<String>,
+    /// One record per successful call, with the models passed over.
+    records: Vec<UsageRecord>,
+}
+
+impl Usage {
+    fn of(providers: &ProductionModels) -> Self {
+        let records = providers.run_usage();
+        Self {
+            total: UsageRecord::total(&records),
+            journal: (!providers.is_offline())
+                .then(|| format!("{}/{USAGE_JOURNAL}", journal::STATE_DIR)),
+            records,
+        }
+    }
+}
+
+fn over_budget(quote: &produce::Quote, sheet: &QuoteSheet, limit: Money) -> String {
+    let parts: Vec<String> = sheet
+        .by_model()
+        .iter()
+        .filter(|t| t.cost > Money::ZERO)
+        .map(|t| format!("{} × {} {}", t.requests, t.model, t.cost))
+        .collect();
+    format!(
+        "the production is quoted at {} ({}), over --budget {limit}; nothing was sent. \
+         Raise --budget, produce fewer scenes (--scenes) or use cheaper models \
+         (--provider local is free); `--dry-run` shows the full quote",
+        quote.total,
+        if parts.is_empty() {
+            "no paid request".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    )
+}
+
+fn print_quote(quote: &produce::Quote, sheet: &QuoteSheet, budget: Option<Money>) {
+    println!("Dry run: nothing was generated or sent.");
+    println!(
+        "  frames  {:>5} to make with {:<24} {}   ({} reusable)",
+        quote.frames_to_make, quote.image_model, quote.frames_cost, quote.frames_reused
+    );
+    println!(
+        "  clips   {:>5} to make with {:<24} {}",
+        quote.clips_to_make, quote.video_model, quote.clips_cost
+    );
+    if sheet.lines.is_empty() {
+        println!("  total   {}", quote.total);
+        return;
+    }
+    println!("By the model that would answer first (cached: already paid for, free):");
+    for line in sheet.render(budget).lines() {
+        println!("  {line}");
+    }
+}
+
+fn print_usage(usage: &Usage, report: &Report) {
+    if usage.records.is_empty() {
+        return;
+    }
+    let mut by_model: BTreeMap<&str, (u64, Money)> = BTreeMap::new();
+    for r in &usage.records {
+        let e = by_model.entry(r.model.as_str()).or_default();
+        e.0 += 1;
+        e.1 += r.cost;
+    }
+    for (model, (calls, cost)) in by_model {
+        println!("  paid    {calls:>4} × {model:<24} {cost}");
+    }
+    for r in usage.records.iter().filter(|r| !r.skipped.is_empty()) {
+        let passed: Vec<String> = r
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({})", s.model, s.reason))
+            .collect();
+        println!(
+            "  fallback shot {} {}: made by {} after {}",
+            r.shot_id.as_deref().unwrap_or("?"),
+            r.capability,
+            r.model,
+            passed.join("; ")
+        );
+    }
+    if usage.total != report.cost {
+        println!(
+            "  warning: the usage ledger says {} but the outputs record {}",
+            usage.total, report.cost
+        );
+    }
+    if let Some(journal) = &usage.journal {
+        println!("  ledger  {journal}");
+    }
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {

@@ -1,0 +1,675 @@
+//! `alkemy produce` with cloud providers, end to end, against a local mock of
+//! Fal's queue API (submit → status polling → result, files served by the
+//! mock): the built binary is pointed at it through `ALKEMY_FAL_URL` and a
+//! `FAL_KEY`, and nothing leaves the machine.
+//!
+//! - `--provider fal`: every frame is a picture the mock served (by hash),
+//!   the manifest says `fal:flux-dev`, the animatic is made from them and
+//!   ffprobe reads it; a second run sends nothing; the dry run sends nothing
+//!   and quotes the price table; a budget below the quote refuses to start.
+//! - Fault injection: ~30% of calls fail with 429 (Retry-After), 500, 503 or
+//!   a timeout, ~10% of requests are refused by the content checker
+//!   (deterministic, seeded); the production still completes, refusals fall
+//!   down the chain (`fal:flux-schnell`, then `local:previz`) and say so, the
+//!   usage ledger charges each successful call once and failed calls
+//!   nothing, and the total equals the successful calls the mock counted.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use alkemy_core::{ContentHash, Money};
+use serde_json::{Value, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/brick-and-steel.fountain"
+);
+
+/// Test prices (not the public ones), so expected totals are computed here
+/// independently of the price table's megapixel rules.
+const PRICES: &str = r#"
+version = 1
+date = "2026-01-01"
+[models."fal:flux-dev"]
+per_image = "0.031"
+[models."fal:flux-schnell"]
+per_image = "0.007"
+[models."fal:kling"]
+per_clip = "0.2"
+"#;
+const DEV: Money = Money::from_micros(31_000);
+const SCHNELL: Money = Money::from_micros(7_000);
+const KLING: Money = Money::from_micros(200_000);
+
+const FLUX_DEV: &str = "fal-ai/flux/dev";
+const FLUX_SCHNELL: &str = "fal-ai/flux/schnell";
+const KLING_PATH: &str = "fal-ai/kling-video/v2.1/standard/image-to-video";
+
+/// How the mock misbehaves.
+#[derive(Debug, Clone, Copy)]
+struct Faults {
+    seed: u64,
+    /// Share of calls (submissions) failing with a retryable error.
+    transient: f64,
+    /// Share of requests the content checker refuses, per model.
+    safety: f64,
+}
+
+#[derive(Debug)]
+struct Job {
+    app: String,
+    model: String,
+    output: Value,
+    file: (String, Vec<u8>),
+    blocked: bool,
+    polls: u32,
+    delivered: bool,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    requests: u64,
+    submits: u64,
+    transient: u64,
+    blocked: u64,
+    /// Results delivered (the calls Fal would bill), per model path.
+    delivered: BTreeMap<String, u64>,
+    /// Hashes of the files served.
+    served: BTreeSet<ContentHash>,
+    /// Calls per (model, prompt), for per-attempt fault draws.
+    attempts: HashMap<(String, String), u32>,
+}
+
+struct FalMock {
+    base: String,
+    faults: Option<Faults>,
+    jobs: Mutex<HashMap<String, Job>>,
+    log: Mutex<Log>,
+    clip5: Vec<u8>,
+    clip10: Vec<u8>,
+}
+
+fn unit(parts: &impl Hash) -> f64 {
+    let mut h = DefaultHasher::new();
+    parts.hash(&mut h);
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn clip(seconds: u32) -> Vec<u8> {
+    let still = alkemy_media::RgbImage::filled(320, 180, [40, 90, 160]).unwrap();
+    let animatic =
+        alkemy_media::Animatic::new(alkemy_media::AnimaticOptions::new(320, 180, 24)).unwrap();
+    animatic
+        .clip(&still, &alkemy_media::ClipSpec::hold(seconds * 24), "mock")
+        .unwrap()
+        .to_mp4()
+}
+
+impl FalMock {
+    fn json(status: u16, body: Value) -> ResponseTemplate {
+        ResponseTemplate::new(status).set_body_json(body)
+    }
+
+    fn submit(&self, model: &str, body: &Value) -> ResponseTemplate {
+        let prompt = body["prompt"].as_str().unwrap_or_default().to_owned();
+        let mut log = self.log.lock().unwrap();
+        log.submits += 1;
+        let attempt = {
+            let n = log
+                .attempts
+                .entry((model.to_owned(), prompt.clone()))
+                .or_default();
+            *n += 1;
+            *n
+        };
+        let mut blocked = false;
+        if let Some(f) = self.faults {
+            let r = unit(&(f.seed, model, &prompt, attempt));
+            if r < f.transient {
+                log.transient += 1;
+                let share = r / f.transient;
+                return if share < 0.3 {
+                    Self::json(429, json!({"detail": "rate limited"}))
+                        .insert_header("retry-after", "1")
+                } else if share < 0.6 {
+                    Self::json(500, json!({"detail": "internal error"}))
+                } else if share < 0.85 {
+                    Self::json(503, json!({"detail": "service unavailable"}))
+                } else {
+                    // Longer than the client's request timeout.
+                    Self::json(200, json!({"request_id": "too-late"}))
+                        .set_delay(Duration::from_millis(2_000))
+                };
+            }
+            blocked = unit(&(f.seed, "safety", model, &prompt)) < f.safety;
+        }
+        let id = format!("req-{}", log.submits);
+        let app = {
+            let parts: Vec<&str> = model.splitn(3, '/').collect();
+            parts[..parts.len().min(2)].join("/")
+        };
+        let (output, file) = if model == KLING_PATH {
+            let long = body["duration"] == "10";
+            let bytes = if long {
+                self.clip10.clone()
+            } else {
+                self.clip5.clone()
+            };
+            let name = format!("{id}.mp4");
+            let url = format!("{}/files/{name}", self.base);
+            (json!({"video": {"url": url}}), (name, bytes))
+        } else {
+            let w = body["image_size"]["width"].as_u64().unwrap() as u32;
+            let h = body["image_size"]["height"].as_u64().unwrap() as u32;
+            let mut hasher = DefaultHasher::new();
+            (&prompt, model).hash(&mut hasher);
+            let [r, g, b, ..] = hasher.finish().to_le_bytes();
+            let png = alkemy_media::RgbImage::filled(w, h, [r, g, b])
+                .unwrap()
+                .to_png()
+                .unwrap();
+            let name = format!("{id}.png");
+            let url = format!("{}/files/{name}", self.base);
+            let output = json!({
+                "images": [{"url": url, "width": w, "height": h, "content_type": "image/png"}],
+                "seed": body["seed"],
+                "has_nsfw_concepts": [false],
+                "prompt": prompt,
+            });
+            (output, (name, png))
+        };
+        let answer = json!({
+            "request_id": id,
+            "status_url": format!("{}/{app}/requests/{id}/status", self.base),
+            "response_url": format!("{}/{app}/requests/{id}", self.base),
+            "cancel_url": format!("{}/{app}/requests/{id}/cancel", self.base),
+        });
+        drop(log);
+        self.jobs.lock().unwrap().insert(
+            id,
+            Job {
+                app,
+                model: model.to_owned(),
+                output,
+                file,
+                blocked,
+                polls: 0,
+                delivered: false,
+            },
+        );
+        Self::json(200, answer)
+    }
+
+    fn get(&self, path: &str) -> ResponseTemplate {
+        if let Some(name) = path.strip_prefix("/files/") {
+            let jobs = self.jobs.lock().unwrap();
+            let Some(job) = jobs.values().find(|j| j.file.0 == name) else {
+                return ResponseTemplate::new(404);
+            };
+            let bytes = job.file.1.clone();
+            self.log
+                .lock()
+                .unwrap()
+                .served
+                .insert(ContentHash::of_bytes(&bytes));
+            let mime = if name.ends_with(".mp4") {
+                "video/mp4"
+            } else {
+                "image/png"
+            };
+            return ResponseTemplate::new(200).set_body_raw(bytes, mime);
+        }
+        let mut jobs = self.jobs.lock().unwrap();
+        let Some((app, rest)) = path.split_once("/requests/") else {
+            return ResponseTemplate::new(404);
+        };
+        let id = rest.split('/').next().unwrap_or_default().to_owned();
+        let Some(job) = jobs.get_mut(&id).filter(|j| format!("/{}", j.app) == app) else {
+            return ResponseTemplate::new(404);
+        };
+        if path.ends_with("/status") {
+            job.polls += 1;
+            return if job.polls == 1 {
+                Self::json(202, json!({"status": "IN_QUEUE", "queue_position": 0}))
+            } else {
+                Self::json(200, json!({"status": "COMPLETED", "request_id": id}))
+            };
+        }
+        if job.blocked {
+            let mut log = self.log.lock().unwrap();
+            if !job.delivered {
+                log.blocked += 1;
+                job.delivered = true;
+            }
+            return Self::json(
+                422,
+                json!({"detail": [{
+                    "loc": ["body", "prompt"],
+                    "msg": "The content could not be processed: flagged by a content checker",
+                    "type": "content_policy_violation"
+                }]}),
+            );
+        }
+        if !job.delivered {
+            job.delivered = true;
+            *self
+                .log
+                .lock()
+                .unwrap()
+                .delivered
+                .entry(job.model.clone())
+                .or_default() += 1;
+        }
+        Self::json(200, job.output.clone())
+    }
+}
+
+struct Responder(Arc<FalMock>);
+
+impl Respond for Responder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let mock = &self.0;
+        mock.log.lock().unwrap().requests += 1;
+        let path = request.url.path().to_owned();
+        let authorised = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            == Some("Key mock-fal-key");
+        if !authorised && !path.starts_with("/files/") {
+            return FalMock::json(401, json!({"detail": "bad key"}));
+        }
+        match request.method.as_str() {
+            "POST" => {
+                let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+                mock.submit(path.trim_start_matches('/'), &body)
+            }
+            "GET" => mock.get(&path),
+            "PUT" => FalMock::json(200, json!({"status": "CANCELLATION_REQUESTED"})),
+            _ => ResponseTemplate::new(405),
+        }
+    }
+}
+
+/// A mock Fal on loopback, served by `runtime`'s threads.
+struct Fal {
+    _server: MockServer,
+    mock: Arc<FalMock>,
+    uri: String,
+}
+
+impl Fal {
+    fn start(runtime: &tokio::runtime::Runtime, faults: Option<Faults>) -> Self {
+        let server = runtime.block_on(MockServer::start());
+        let uri = server.uri();
+        let mock = Arc::new(FalMock {
+            base: uri.clone(),
+            faults,
+            jobs: Mutex::default(),
+            log: Mutex::default(),
+            clip5: clip(5),
+            clip10: clip(10),
+        });
+        runtime.block_on(
+            Mock::given(any())
+                .respond_with(Responder(mock.clone()))
+                .mount(&server),
+        );
+        Self {
+            _server: server,
+            mock,
+            uri,
+        }
+    }
+
+    fn requests(&self) -> u64 {
+        self.mock.log.lock().unwrap().requests
+    }
+}
+
+/// Runs the binary against the mock, with no other provider and no vault.
+fn alkemy(fal: &Fal, home: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_alkemy"));
+    for var in [
+        "GEMINI_API_KEY",
+        "OPENAI_API_KEY",
+        "ALKEMY_GEMINI_URL",
+        "ALKEMY_OPENAI_URL",
+        "ALKEMY_FAL_REST_URL",
+        "ALKEMY_PROVIDERS_CONFIG",
+        "ALKEMY_MASTER_KEY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("FAL_KEY", "mock-fal-key")
+        .env("ALKEMY_FAL_URL", &fal.uri)
+        .env("ALKEMY_CONFIG_DIR", home.join("config"))
+        .env("ALKEMY_DATA_DIR", home.join("data"))
+        .env("ALKEMY_PRICES", home.join("prices.toml"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json_of(o: &Output) -> Value {
+    assert!(
+        o.status.success(),
+        "alkemy failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn money(v: &Value) -> Money {
+    Money::from_micros(v.as_i64().unwrap_or_else(|| panic!("not money: {v}")))
+}
+
+fn manifest_assets(out: &Path, kind: &str) -> Vec<Value> {
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    manifest["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
+fn setup_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("prices.toml"), PRICES).unwrap();
+    home
+}
+
+#[test]
+fn produce_with_fal_makes_every_frame_at_the_mock_and_pays_once() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fal = Fal::start(&runtime, None);
+    let home = setup_home();
+    let out = home.path().join("film");
+    let out_s = out.to_str().unwrap();
+    let base = [
+        "produce",
+        EXAMPLE,
+        "--out",
+        out_s,
+        "--resolution",
+        "480p",
+        "--provider",
+        "fal",
+        "--jobs",
+        "8",
+        "--json",
+    ];
+
+    // The dry run quotes the price table and sends nothing.
+    let quote = json_of(&alkemy(
+        &fal,
+        home.path(),
+        &[&base[..], &["--dry-run"][..]].concat(),
+    ));
+    let shots = quote["frames_to_make"].as_u64().unwrap();
+    assert!(shots >= 8, "{quote}");
+    assert_eq!(quote["image_model"], "fal:flux-dev");
+    assert_eq!(money(&quote["frames_cost"]), DEV.times(shots));
+    let flux = quote["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["model"] == "fal:flux-dev")
+        .unwrap_or_else(|| panic!("no fal:flux-dev line: {quote}"));
+    assert_eq!(flux["requests"], shots);
+    assert_eq!(money(&flux["cost"]), DEV.times(shots));
+    assert!(money(&quote["clips_cost"]) > Money::ZERO, "{quote}");
+    assert_eq!(
+        money(&quote["total"]),
+        money(&quote["frames_cost"]) + money(&quote["clips_cost"])
+    );
+    assert_eq!(fal.requests(), 0, "a dry run sends nothing");
+    assert!(!out.exists(), "a dry run writes nothing");
+
+    // A budget below the quote refuses to start, naming the quote.
+    let o = alkemy(
+        &fal,
+        home.path(),
+        &[&base[..], &["--budget", "0.05"][..]].concat(),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("over --budget $0.05"), "{err}");
+    assert!(err.contains("fal:flux-dev"), "{err}");
+    assert_eq!(fal.requests(), 0, "nothing sent over budget");
+
+    // The production: every frame from the mock.
+    let report = json_of(&alkemy(&fal, home.path(), &base));
+    assert_eq!(report["frames_made"], shots);
+    let log = fal.mock.log.lock().unwrap();
+    let fallbacks: Vec<&Value> = report["usage"]["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["skipped"].as_array().is_some_and(|s| !s.is_empty()))
+        .collect();
+    assert_eq!(
+        log.delivered.get(FLUX_DEV),
+        Some(&shots),
+        "{:?} {fallbacks:?}",
+        log.delivered
+    );
+    let frames = manifest_assets(&out, "frame");
+    assert_eq!(frames.len() as u64, shots);
+    for frame in &frames {
+        assert_eq!(frame["provider"], "fal", "{frame}");
+        assert_eq!(frame["model"], "flux-dev", "{frame}");
+        assert_eq!(money(&frame["cost_micros"]), DEV, "{frame}");
+        let bytes = std::fs::read(out.join(frame["path"].as_str().unwrap())).unwrap();
+        assert!(
+            log.served.contains(&ContentHash::of_bytes(&bytes)),
+            "{} is not a picture the mock served",
+            frame["path"]
+        );
+    }
+    // Clips: Kling where its 5/10 s grid covers the shot, the animatic beyond.
+    let kling_clips = log.delivered.get(KLING_PATH).copied().unwrap_or(0);
+    assert!(kling_clips > 0, "{:?}", log.delivered);
+    let clips = manifest_assets(&out, "clip");
+    let from_kling = clips.iter().filter(|c| c["model"] == "kling").count() as u64;
+    assert_eq!(from_kling, kling_clips);
+    assert!(
+        clips
+            .iter()
+            .all(|c| c["model"] == "kling" || c["model"] == "animatic"),
+        "{clips:?}"
+    );
+    // Money: the ledger, the report and the mock agree, each call once.
+    let expected = DEV.times(shots) + KLING.times(kling_clips);
+    assert_eq!(money(&report["cost"]), expected);
+    assert_eq!(money(&report["usage"]["total"]), expected);
+    let records = report["usage"]["records"].as_array().unwrap();
+    let paid = records
+        .iter()
+        .filter(|r| money(&r["cost"]) > Money::ZERO)
+        .count() as u64;
+    assert_eq!(paid, shots + kling_clips);
+    let journal = std::fs::read_to_string(out.join(".alkemy/usage.jsonl")).unwrap();
+    assert_eq!(journal.lines().count(), records.len());
+    drop(log);
+
+    // The animatic is made from those frames and reads clean.
+    assert_animatic(&out, report["frames"].as_u64().unwrap());
+
+    // A second run sends nothing and costs nothing.
+    let before = fal.requests();
+    let again = json_of(&alkemy(&fal, home.path(), &base));
+    assert_eq!(fal.requests(), before, "the second run sent requests");
+    assert_eq!(again["frames_made"], 0);
+    assert_eq!(again["clips_made"], 0);
+    assert_eq!(money(&again["cost"]), Money::ZERO);
+    assert_eq!(again["usage"]["records"].as_array().unwrap().len(), 0);
+}
+
+fn assert_animatic(out: &Path, timeline_frames: u64) {
+    let Some(ffprobe) = support::ffprobe() else {
+        return;
+    };
+    let probe = Command::new(ffprobe)
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_streams",
+            "-of",
+            "json",
+        ])
+        .arg(out.join("animatic.mp4"))
+        .output()
+        .unwrap();
+    assert!(
+        probe.status.success() && probe.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    let v: Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let stream = &v["streams"][0];
+    assert_eq!(stream["codec_name"], "h264");
+    assert_eq!(stream["pix_fmt"], "yuv420p");
+    assert_eq!(stream["width"], 854);
+    let counted: u64 = stream["nb_read_frames"].as_str().unwrap().parse().unwrap();
+    assert_eq!(counted, timeline_frames);
+}
+
+#[test]
+fn faults_and_safety_blocks_still_finish_every_shot_with_no_double_charge() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let faults = Faults {
+        seed: 7,
+        transient: 0.3,
+        safety: 0.1,
+    };
+    let fal = Fal::start(&runtime, Some(faults));
+    let home = setup_home();
+    let config = home.path().join("providers.toml");
+    // Short delays so the test takes seconds; a breaker that does not open,
+    // so every shot exercises the retries and the chain.
+    std::fs::write(
+        &config,
+        r#"
+[chains]
+image = ["fal:flux-dev", "fal:flux-schnell", "local:previz"]
+video = ["local:animatic"]
+[retry]
+max_attempts = 6
+base_delay_ms = 5
+max_delay_ms = 40
+[breaker]
+threshold = 1000
+[timeouts]
+request_ms = 700
+poll_initial_ms = 5
+poll_max_ms = 20
+"#,
+    )
+    .unwrap();
+    let out = home.path().join("faulty");
+    let o = alkemy(
+        &fal,
+        home.path(),
+        &[
+            "produce",
+            EXAMPLE,
+            "--out",
+            out.to_str().unwrap(),
+            "--resolution",
+            "480p",
+            "--config",
+            config.to_str().unwrap(),
+            "--jobs",
+            "8",
+            "--json",
+        ],
+    );
+    let report = json_of(&o);
+    let shots = report["shots"].as_u64().unwrap();
+    assert_eq!(report["frames_made"], shots, "every shot has its frame");
+
+    let log = fal.mock.log.lock().unwrap();
+    let failed_share = log.transient as f64 / log.submits as f64;
+    assert!(
+        (0.1..0.5).contains(&failed_share),
+        "{} of {} calls failed",
+        log.transient,
+        log.submits
+    );
+    assert!(log.blocked > 0, "the seed blocks some requests");
+
+    // The ledger: one record per frame, each request once, by the model the
+    // mock says delivered it; failed calls are not in it.
+    let records = report["usage"]["records"].as_array().unwrap();
+    assert_eq!(records.len() as u64, shots, "one record per frame");
+    let hashes: BTreeSet<&str> = records
+        .iter()
+        .map(|r| r["request_hash"].as_str().unwrap())
+        .collect();
+    assert_eq!(hashes.len(), records.len(), "a request charged twice");
+    let count = |model: &str| records.iter().filter(|r| r["model"] == model).count() as u64;
+    let dev = log.delivered.get(FLUX_DEV).copied().unwrap_or(0);
+    let schnell = log.delivered.get(FLUX_SCHNELL).copied().unwrap_or(0);
+    assert_eq!(count("fal:flux-dev"), dev);
+    assert_eq!(count("fal:flux-schnell"), schnell);
+    assert_eq!(count("local:previz"), shots - dev - schnell);
+    let expected = DEV.times(dev) + SCHNELL.times(schnell);
+    assert_eq!(money(&report["usage"]["total"]), expected);
+    assert_eq!(money(&report["cost"]), expected, "report = ledger = mock");
+
+    // Refusals fall down the chain, and say so.
+    let refused: Vec<&Value> = records
+        .iter()
+        .filter(|r| {
+            r["skipped"].as_array().is_some_and(|s| {
+                s.iter()
+                    .any(|s| s["reason"].as_str().unwrap().contains("safety"))
+            })
+        })
+        .collect();
+    assert_eq!(refused.len() as u64, log.blocked - blocked_twice(records));
+    assert!(refused.iter().all(|r| r["model"] != "fal:flux-dev"));
+    let frames = manifest_assets(&out, "frame");
+    for r in records {
+        let shot = r["shot_id"].as_str().unwrap();
+        let frame = frames.iter().find(|f| f["shot_id"] == shot).unwrap();
+        let (provider, model) = r["model"].as_str().unwrap().split_once(':').unwrap();
+        assert_eq!(
+            (frame["provider"].as_str(), frame["model"].as_str()),
+            (Some(provider), Some(model))
+        );
+    }
+    drop(log);
+    assert_animatic(&out, report["frames"].as_u64().unwrap());
+}
+
+/// Requests refused by both Fal models count twice at the mock but are one
+/// record (made by `local:previz`).
+fn blocked_twice(records: &[Value]) -> u64 {
+    records
+        .iter()
+        .filter(|r| {
+            r["skipped"].as_array().is_some_and(|s| {
+                s.iter()
+                    .filter(|s| s["reason"].as_str().unwrap().contains("safety"))
+                    .count()
+                    == 2
+            })
+        })
+        .count() as u64
+}
