@@ -123,7 +123,8 @@ impl JobHandler for Analyze {
         // An earlier attempt may have stored it before dying: reuse it.
         let user = ctx.user();
         let analysis = match ctx.store.latest_analysis(user, ctx.job.project_id).await? {
-            Some(a) if a.script_version_id == version.id && a.breakdown == breakdown => a,
+            // A version's breakdown is deterministic: one analysis per version.
+            Some(a) if a.script_version_id == version.id => a,
             _ => {
                 ctx.store
                     .save_analysis(user, version.id, &breakdown, None)
