@@ -673,3 +673,29 @@ fn blocked_twice(records: &[Value]) -> u64 {
         })
         .count() as u64
 }
+
+#[test]
+fn bad_provider_flags_exit_2_before_anything_is_sent() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fal = Fal::start(&runtime, None);
+    let home = setup_home();
+    let out = home.path().join("x");
+    let out_s = out.to_str().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (&["--provider", "midjourney"], "unknown provider"),
+        (&["--provider", "fal:nonsense"], "unknown provider"),
+        (&["--budget", "a lot"], "--budget"),
+        (
+            &["--config", "/no/such/providers.toml"],
+            "/no/such/providers.toml",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let args = [&["produce", EXAMPLE, "--out", out_s][..], extra].concat();
+        let o = alkemy(&fal, home.path(), &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(needle), "{extra:?}: {err}");
+    }
+    assert_eq!(fal.requests(), 0);
+}
