@@ -117,6 +117,26 @@ fn png_round_trips() {
 }
 
 #[test]
+fn jpeg_is_smaller_than_png_and_close_to_the_pixels() {
+    let r = PrevizRenderer::new();
+    let shot = &support::brick_and_steel()[1];
+    let direct = r.render(shot, 480, 270, PanelOptions::default()).unwrap();
+    let jpeg = direct.to_jpeg(85).unwrap();
+    assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
+    assert!(jpeg.len() * 2 < direct.to_png().unwrap().len());
+    let decoded = RgbImage::decode(&jpeg, "panel").unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (480, 270));
+    let error: u64 = decoded
+        .as_bytes()
+        .iter()
+        .zip(direct.as_bytes())
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    let mean = error as f64 / direct.as_bytes().len() as f64;
+    assert!(mean < 3.0, "mean error {mean:.2} per sample");
+}
+
+#[test]
 fn bad_sizes_are_refused_not_panicked() {
     let r = PrevizRenderer::new();
     let shot = &support::brick_and_steel()[0];

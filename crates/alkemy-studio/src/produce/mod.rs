@@ -1296,7 +1296,8 @@ fn write_exports(
     // (the costliest exports) when neither changed.
     let frame_hashes: Vec<&ContentHash> = x.results.iter().map(|r| &r.frame.entry.hash).collect();
     let board_key = ContentHash::of_json(&(
-        "storyboard-v2",
+        "storyboard-v4",
+        (PANEL_WIDTH, PANEL_JPEG_QUALITY),
         &p.title,
         &p.shots,
         &frame_hashes,
@@ -1369,38 +1370,85 @@ fn write_exports(
     Ok(written)
 }
 
-/// The storyboard's panel images: each frame with its shot's movement
-/// arrows drawn over it (cached by frame and movement in `.alkemy/panels`),
-/// or the frame itself for a static shot.
+/// Width of a storyboard panel image, in pixels: sharp at the 2×3 PDF
+/// grid's print size (about 3.3 inches at 150 dpi) and in the HTML page.
+/// With [`PANEL_JPEG_QUALITY`] a feature's storyboard stays tens of
+/// megabytes (full frames as PNG made Big Fish's 150 MB).
+const PANEL_WIDTH: u32 = 480;
+/// JPEG quality of storyboard panels.
+const PANEL_JPEG_QUALITY: u8 = 85;
+
+/// The storyboard's panel images: each frame scaled to [`PANEL_WIDTH`] as a
+/// JPEG, with its shot's movement arrows drawn over it, cached by frame,
+/// movement and size in `.alkemy/panels` (its only inputs), so an edit redraws only the
+/// panels of the shots it changed.
 fn storyboard_images(ctx: &Ctx, x: &ExportInputs<'_>) -> Result<Vec<Vec<u8>>, ProduceError> {
     let dir = ctx.options.out_dir.join(journal::STATE_DIR).join("panels");
     std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
     remove_torn_writes(&dir);
     let renderer = alkemy_media::PrevizRenderer::new();
-    let mut used = BTreeSet::new();
-    let mut images = Vec::with_capacity(x.results.len());
-    for (shot, r) in x.prepared.shots.shots.iter().zip(x.results) {
-        let frame_path = ctx.options.out_dir.join(&r.frame.entry.path);
-        if shot.movement == alkemy_core::CameraMovement::Static {
-            images.push(std::fs::read(&frame_path).map_err(io_err(&frame_path))?);
-            continue;
-        }
-        let key = ContentHash::of_json(&("panel-marks-v1", &r.frame.entry.hash, shot.movement));
-        let name = format!("{key}.png");
+    let panel = |shot: &Shot, r: &ShotOutputs| -> Result<(String, Vec<u8>), ProduceError> {
+        let moving = shot.movement != alkemy_core::CameraMovement::Static;
+        let key = ContentHash::of_json(&(
+            "panel-v2",
+            &r.frame.entry.hash,
+            moving.then_some(shot.movement),
+            PANEL_WIDTH,
+            PANEL_JPEG_QUALITY,
+        ));
+        let name = format!("{key}.jpg");
         let path = dir.join(&name);
-        used.insert(name);
         if let Ok(bytes) = std::fs::read(&path) {
-            images.push(bytes);
-            continue;
+            return Ok((name, bytes));
         }
+        let frame_path = ctx.options.out_dir.join(&r.frame.entry.path);
         let frame = std::fs::read(&frame_path).map_err(io_err(&frame_path))?;
-        let still = alkemy_media::RgbImage::decode(&frame, &r.frame.entry.path)?;
-        let png = renderer.annotate(&still, shot, PANEL_MARKS)?.to_png()?;
-        alkemy_export::write_atomic(&path, &png).map_err(|e| ProduceError::Io {
+        let mut still = alkemy_media::RgbImage::decode(&frame, &r.frame.entry.path)?;
+        if moving {
+            still = renderer.annotate(&still, shot, PANEL_MARKS)?;
+        }
+        if still.width() > PANEL_WIDTH {
+            let height = (u64::from(still.height()) * u64::from(PANEL_WIDTH)
+                / u64::from(still.width()))
+            .max(1);
+            let height = u32::try_from(height).unwrap_or(u32::MAX);
+            still = alkemy_media::resample::resize(&still, PANEL_WIDTH, height)?;
+        }
+        let jpeg = still.to_jpeg(PANEL_JPEG_QUALITY)?;
+        alkemy_export::write_atomic(&path, &jpeg).map_err(|e| ProduceError::Io {
             path: path.clone(),
             source: std::io::Error::other(e),
         })?;
-        images.push(png);
+        Ok((name, jpeg))
+    };
+    // Shots in contiguous runs, one per worker thread, in order.
+    let pairs: Vec<(&Shot, &ShotOutputs)> = x.prepared.shots.shots.iter().zip(x.results).collect();
+    let run = pairs.len().div_ceil(ctx.options.concurrency.max(1)).max(1);
+    type Run = Result<Vec<(String, Vec<u8>)>, ProduceError>;
+    let made: Vec<Run> = std::thread::scope(|scope| {
+        let workers: Vec<_> = pairs
+            .chunks(run)
+            .map(|chunk| {
+                let panel = &panel;
+                scope.spawn(move || chunk.iter().map(|(s, r)| panel(s, r)).collect())
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join().unwrap_or_else(|_| {
+                    Err(ProduceError::Internal("a panel worker panicked".into()))
+                })
+            })
+            .collect()
+    });
+    let mut used = BTreeSet::new();
+    let mut images = Vec::with_capacity(pairs.len());
+    for chunk in made {
+        for (name, bytes) in chunk? {
+            used.insert(name);
+            images.push(bytes);
+        }
     }
     if let Ok(entries) = std::fs::read_dir(&dir) {
         for entry in entries.flatten() {

@@ -31,7 +31,7 @@ use super::{
 };
 
 /// Version of the preview segment recipes: bump to invalidate cached segments.
-const RECIPE: &str = "preview-v1";
+const RECIPE: &str = "preview-v2";
 
 /// What rendering the animatic left in the output folder.
 #[derive(Debug, Clone, Default)]
@@ -171,26 +171,29 @@ pub(super) async fn render(
                         settings.fps,
                         frames,
                     ));
-                    cached(&preview_dir, &used, key, move || {
-                        animatic.title_card(&card, frames)
+                    cached(&preview_dir, &used, key, async move {
+                        Ok(blocking(move || animatic.title_card(&card, frames)).await??)
                     })
                     .await?
                 }
                 Segment::Dissolve { from, to, frames } => {
-                    let a = edge_image(&ctx, &animatic, prepared, results, cards, from).await?;
-                    let b = edge_image(&ctx, &animatic, prepared, results, cards, to).await?;
+                    // Keyed by what the two pictures are made from, so a
+                    // rerun reads the cached dissolve without drawing them.
                     let key = ContentHash::of_json(&(
                         RECIPE,
                         "dissolve",
-                        ContentHash::of_bytes(a.as_bytes()),
-                        ContentHash::of_bytes(b.as_bytes()),
+                        edge_key(prepared, results, cards, from)?,
+                        edge_key(prepared, results, cards, to)?,
                         width,
                         height,
                         settings.fps,
                         frames,
                     ));
-                    cached(&preview_dir, &used, key, move || {
-                        animatic.dissolve(&a, &b, frames)
+                    let (ctx, animatic) = (ctx.clone(), animatic.clone());
+                    cached(&preview_dir, &used, key, async move {
+                        let a = edge_image(&ctx, &animatic, prepared, results, cards, from).await?;
+                        let b = edge_image(&ctx, &animatic, prepared, results, cards, to).await?;
+                        Ok(blocking(move || animatic.dissolve(&a, &b, frames)).await??)
                     })
                     .await?
                 }
@@ -403,7 +406,7 @@ async fn cached(
     dir: &std::path::Path,
     used: &std::sync::Mutex<BTreeSet<String>>,
     key: ContentHash,
-    make: impl FnOnce() -> alkemy_media::Result<EncodedClip> + Send + 'static,
+    make: impl Future<Output = Result<EncodedClip, ProduceError>>,
 ) -> Result<EncodedClip, ProduceError> {
     let name = format!("{key}.mp4");
     used.lock()
@@ -415,7 +418,7 @@ async fn cached(
     {
         return Ok(clip);
     }
-    let clip = blocking(make).await??;
+    let clip = make.await?;
     let bytes = clip.to_mp4();
     blocking(move || {
         alkemy_export::write_atomic(&path, &bytes).map_err(|e| ProduceError::Io {
@@ -471,6 +474,35 @@ async fn local_clip(
     })
     .await??;
     Ok(bytes)
+}
+
+/// What the picture at one end of a dissolve is made from: the card's
+/// text, or the shot's frame (by content), its movement and the frame's
+/// place in the clip.
+fn edge_key(
+    prepared: &Prepared,
+    results: &[ShotOutputs],
+    cards: &BTreeMap<u32, (String, TitleCard)>,
+    edge: Edge,
+) -> Result<ContentHash, ProduceError> {
+    Ok(match edge {
+        Edge::Card { scene } => {
+            let (_, card) = cards.get(&scene).ok_or_else(|| {
+                ProduceError::Internal(format!("no title card for scene index {scene}"))
+            })?;
+            ContentHash::of_json(&("card", card_fields(card)))
+        }
+        Edge::Shot { index, frame } => {
+            let outputs = &results[index];
+            ContentHash::of_json(&(
+                "shot",
+                outputs.frame.entry.hash,
+                super::model_shot(&prepared.shots.shots[index]),
+                outputs.clip.entry.frames,
+                frame,
+            ))
+        }
+    })
 }
 
 /// The picture at one end of a dissolve.

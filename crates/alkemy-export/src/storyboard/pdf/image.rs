@@ -5,7 +5,8 @@
 //! reads directly with `/Predictor 15`, so nothing is decoded or compressed
 //! again (the fast path for what the previz renderer writes). Anything else
 //! (alpha, palettes, 16-bit, interlacing) is decoded, the alpha channel
-//! becomes a soft mask, and the samples are deflated.
+//! becomes a soft mask, and the samples are deflated. JPEGs (8-bit grey or
+//! colour) go in as they are too, read by PDF's DCTDecode.
 
 use std::io::Cursor;
 
@@ -20,6 +21,8 @@ pub(crate) struct PdfImage {
     data: Vec<u8>,
     /// Whether `data` carries PNG predictors (the pass-through path).
     png_predictors: bool,
+    /// Whether `data` is a JPEG file (DCTDecode) rather than zlib data.
+    jpeg: bool,
     /// Zlib data of an 8-bit alpha mask.
     alpha: Option<Vec<u8>>,
 }
@@ -39,10 +42,47 @@ impl Color {
     }
 }
 
+/// Reads a PNG or a JPEG; the error says why it cannot be used.
+pub(crate) fn from_bytes(bytes: &[u8]) -> Result<PdfImage, String> {
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        return from_jpeg(bytes);
+    }
+    from_png(bytes)
+}
+
+/// A JPEG, embedded as it is.
+fn from_jpeg(bytes: &[u8]) -> Result<PdfImage, String> {
+    let info = super::super::jpeg_info(bytes).ok_or("a JPEG without a readable frame header")?;
+    if info.precision != 8 {
+        return Err(format!(
+            "a {}-bit JPEG (PDF readers show 8-bit ones)",
+            info.precision
+        ));
+    }
+    let color = match info.components {
+        1 => Color::Gray,
+        3 => Color::Rgb,
+        n => {
+            return Err(format!(
+                "a JPEG with {n} colour components (grey or RGB expected)"
+            ));
+        }
+    };
+    Ok(PdfImage {
+        width: info.width,
+        height: info.height,
+        color,
+        data: bytes.to_vec(),
+        png_predictors: false,
+        jpeg: true,
+        alpha: None,
+    })
+}
+
 /// Reads a PNG; the error says why it cannot be used.
-pub(crate) fn from_png(bytes: &[u8]) -> Result<PdfImage, String> {
+fn from_png(bytes: &[u8]) -> Result<PdfImage, String> {
     if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Err("not a PNG file".to_owned());
+        return Err("neither a PNG nor a JPEG file".to_owned());
     }
     if let Some(image) = pass_through(bytes) {
         return Ok(image);
@@ -92,6 +132,7 @@ fn pass_through(bytes: &[u8]) -> Option<PdfImage> {
         color,
         data,
         png_predictors: true,
+        jpeg: false,
         alpha: None,
     })
 }
@@ -130,6 +171,7 @@ fn decode(bytes: &[u8]) -> Result<PdfImage, String> {
         color,
         data: miniz_oxide::deflate::compress_to_vec_zlib(&samples, 3),
         png_predictors: false,
+        jpeg: false,
         alpha: alpha.map(|a| miniz_oxide::deflate::compress_to_vec_zlib(&a, 3)),
     })
 }
@@ -153,7 +195,11 @@ impl PdfImage {
             .width(self.width as i32)
             .height(self.height as i32)
             .bits_per_component(8);
-        image.filter(Filter::FlateDecode);
+        image.filter(if self.jpeg {
+            Filter::DctDecode
+        } else {
+            Filter::FlateDecode
+        });
         match self.color {
             Color::Gray => image.color_space().device_gray(),
             Color::Rgb => image.color_space().device_rgb(),

@@ -385,7 +385,7 @@ fn draw_panels(
         let box_y = top - box_h;
 
         // The panel: its image fitted in the frame, or the empty frame.
-        let image = match panel.image.map(image::from_png) {
+        let image = match panel.image.map(image::from_bytes) {
             Some(Ok(image)) => Some(image),
             Some(Err(why)) => {
                 unreadable.push((panel.shot.id.clone(), why));
