@@ -76,6 +76,7 @@ fn linear_time(c: &mut Criterion) {
     let cases = [
         ("big fish x140", twenty_mb(&format!("{fish}\n\n"))),
         ("unclosed notes", twenty_mb("[[ open ")),
+        ("unclosed notes, a line each", twenty_mb("[[ open\n")),
         ("unclosed emphasis, one line", twenty_mb("*a _b **c ")),
         ("boneyard openers", twenty_mb("/* x\n")),
         ("cues without end", twenty_mb("BOB\nHi.\n")),

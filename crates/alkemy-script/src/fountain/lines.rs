@@ -198,10 +198,14 @@ fn strip_notes(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, Vec<Note>) {
                 find_close(&lines, cur_idx, &cur, col + open + 2)
             };
             let Some((end_line, end_col)) = close else {
-                no_close_before = (cur_idx..lines.len())
-                    .find(|&j| ends_note_search(&lines[j]))
-                    .unwrap_or(lines.len())
-                    .max(no_close_before);
+                // Only a search that ran moves the bound: rescanning from
+                // every later opener would make a paragraph of unclosed `[[`
+                // quadratic.
+                if cur_idx >= no_close_before {
+                    no_close_before = (cur_idx..lines.len())
+                        .find(|&j| ends_note_search(&lines[j]))
+                        .unwrap_or(lines.len());
+                }
                 kept.push_str(rest);
                 break;
             };

@@ -130,6 +130,27 @@ fn notes_and_boneyard() {
 }
 
 #[test]
+fn unclosed_notes_on_many_lines_stay_text_and_a_late_close_makes_one_note() {
+    // A paragraph of openers with no `]]` before the blank line is text
+    // (this shape once made the reader quadratic: 40,000 lines took a second).
+    let open = "[[ open\n".repeat(2_000);
+    let sp = parse(&format!("{open}\nAfter."));
+    let action: Vec<_> = sp
+        .elements
+        .iter()
+        .filter(|e| matches!(e.kind, ElementKind::Action { .. }))
+        .collect();
+    assert_eq!(action.len(), 2, "the paragraph and the line after it");
+    assert_eq!(action[0].text.matches("[[ open").count(), 2_000);
+    assert!(render(&open).iter().all(|e| !e.starts_with("note")));
+    // The same openers closed at the end of the paragraph: one note, no text.
+    check(
+        "[[ a\n[[ b\nc ]]\n\nAfter.",
+        &["note: a|[[ b|c", "action: After."],
+    );
+}
+
+#[test]
 fn title_page_with_multi_line_values() {
     let sp = parse("Title:\n    _**BRICK & STEEL**_\n    FULL RETIRED\nCredit: by\n\nFADE IN:");
     assert_eq!(sp.title_page.len(), 2);
