@@ -135,10 +135,13 @@ pub struct Models {
 }
 
 impl Models {
-    /// The offline models: previz panels and the animatic.
+    /// The offline models: previz panels and the animatic. Frames are clean
+    /// pictures, as a camera (or a cloud model) would give: the animatic
+    /// moves over them and burns in subtitles, and the storyboards draw the
+    /// movement arrows over them (`PANEL_MARKS`).
     pub fn offline() -> Self {
         Self {
-            image: Arc::new(PrevizModel::new(storyboard_panel())),
+            image: Arc::new(PrevizModel::new(PanelOptions::clean())),
             video: Arc::new(AnimaticModel::default()),
             text: None,
         }
@@ -153,13 +156,6 @@ impl std::fmt::Debug for Models {
             .field("text", &self.text.as_ref().map(|t| t.id().to_owned()))
             .finish()
     }
-}
-
-/// Frames are clean pictures, as a camera (or a cloud model) would give:
-/// the animatic moves over them and burns in subtitles, and the storyboards
-/// draw the movement arrows over them ([`storyboard_panel`]).
-fn storyboard_panel() -> PanelOptions {
-    PanelOptions::clean()
 }
 
 /// What a storyboard panel adds to a frame: the movement arrows (captions
@@ -273,6 +269,15 @@ impl ProduceError {
             _ => false,
         }
     }
+}
+
+/// Writes a file atomically (see [`alkemy_export::write_atomic`]); the error
+/// names it.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ProduceError> {
+    alkemy_export::write_atomic(path, bytes).map_err(|e| ProduceError::Io {
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    })
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ProduceError + '_ {
@@ -930,10 +935,7 @@ async fn write_output(ctx: &Arc<Ctx>, bytes: Vec<u8>, entry: Entry) -> Result<En
     let ctx = ctx.clone();
     tokio::task::spawn_blocking(move || {
         let path = ctx.options.out_dir.join(&entry.path);
-        alkemy_export::write_atomic(&path, &bytes).map_err(|e| ProduceError::Io {
-            path: path.clone(),
-            source: std::io::Error::other(e),
-        })?;
+        write_file(&path, &bytes)?;
         ctx.journal.record(entry.clone()).map_err(io_err(&path))?;
         Ok(entry)
     })
@@ -1175,10 +1177,7 @@ fn write_if_changed(
         return Ok(());
     }
     let full = ctx.options.out_dir.join(path);
-    alkemy_export::write_atomic(&full, bytes).map_err(|e| ProduceError::Io {
-        path: full.clone(),
-        source: std::io::Error::other(e),
-    })?;
+    write_file(&full, bytes)?;
     ctx.journal
         .record(Entry {
             path: path.to_owned(),
@@ -1352,15 +1351,10 @@ fn write_exports(
         )?;
     }
 
-    let t = Instant::now();
     let manifest = manifest(ctx, x);
     let bytes = manifest.to_json();
     let path = ctx.options.out_dir.join("manifest.json");
-    alkemy_export::write_atomic(&path, &bytes).map_err(|e| ProduceError::Io {
-        path: path.clone(),
-        source: std::io::Error::other(e),
-    })?;
-    let _ = t;
+    write_file(&path, &bytes)?;
     written.push("manifest.json".to_owned());
     progress.advance(Stage::Exports, 1, 0);
     progress.finish(
@@ -1415,10 +1409,7 @@ fn storyboard_images(ctx: &Ctx, x: &ExportInputs<'_>) -> Result<Vec<Vec<u8>>, Pr
             still = alkemy_media::resample::resize(&still, PANEL_WIDTH, height)?;
         }
         let jpeg = still.to_jpeg(PANEL_JPEG_QUALITY)?;
-        alkemy_export::write_atomic(&path, &jpeg).map_err(|e| ProduceError::Io {
-            path: path.clone(),
-            source: std::io::Error::other(e),
-        })?;
+        write_file(&path, &jpeg)?;
         Ok((name, jpeg))
     };
     // Shots in contiguous runs, one per worker thread, in order.

@@ -88,7 +88,7 @@ pub(super) async fn render(
 
     // The cards' editorial files.
     let handle = u64::from(ctx.options.handle_frames());
-    for (scene, (path, card)) in cards {
+    for (path, card) in cards.values() {
         let frames = timeline_card_frames(timeline, path).unwrap_or(0) + 2 * handle;
         let frames = u32::try_from(frames).unwrap_or(u32::MAX);
         let key = ContentHash::of_json(&(
@@ -122,7 +122,6 @@ pub(super) async fn render(
             };
             write_output(ctx, bytes, entry).await?;
         }
-        let _ = scene;
         rendered.files.push(path.clone());
         rendered.live.push(path.clone());
         progress.advance(Stage::Animatic, 1, u64::from(reused));
@@ -401,6 +400,19 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ProduceError::Internal(e.to_string()))
 }
 
+/// The path of the cached segment `key`, marked as used by this run (so
+/// [`prune`] keeps it).
+fn claim(
+    dir: &std::path::Path,
+    used: &std::sync::Mutex<BTreeSet<String>>,
+    key: ContentHash,
+) -> std::path::PathBuf {
+    let name = format!("{key}.mp4");
+    let path = dir.join(&name);
+    used.lock().unwrap_or_else(|e| e.into_inner()).insert(name);
+    path
+}
+
 /// A content-addressed preview segment: read it if made before, else make it.
 async fn cached(
     dir: &std::path::Path,
@@ -408,25 +420,15 @@ async fn cached(
     key: ContentHash,
     make: impl Future<Output = Result<EncodedClip, ProduceError>>,
 ) -> Result<EncodedClip, ProduceError> {
-    let name = format!("{key}.mp4");
-    used.lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(name.clone());
-    let path = dir.join(&name);
+    let path = claim(dir, used, key);
     if let Ok(bytes) = tokio::fs::read(&path).await
-        && let Ok(clip) = EncodedClip::from_mp4(&bytes, &name)
+        && let Ok(clip) = EncodedClip::from_mp4(&bytes, &path.to_string_lossy())
     {
         return Ok(clip);
     }
     let clip = make.await?;
     let bytes = clip.to_mp4();
-    blocking(move || {
-        alkemy_export::write_atomic(&path, &bytes).map_err(|e| ProduceError::Io {
-            path: path.clone(),
-            source: std::io::Error::other(e),
-        })
-    })
-    .await??;
+    blocking(move || super::write_file(&path, &bytes)).await??;
     Ok(clip)
 }
 
@@ -447,11 +449,7 @@ async fn local_clip(
     };
     let mut request = video_request(shot, first, &ctx.options);
     let key = model.cache_key(&request);
-    let name = format!("{key}.mp4");
-    used.lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(name.clone());
-    let path = dir.join(&name);
+    let path = claim(dir, used, key);
     if let Ok(bytes) = tokio::fs::read(&path).await {
         return Ok(bytes);
     }
@@ -466,13 +464,7 @@ async fn local_clip(
         })?;
     let bytes = video.bytes;
     let copy = bytes.clone();
-    blocking(move || {
-        alkemy_export::write_atomic(&path, &copy).map_err(|e| ProduceError::Io {
-            path: path.clone(),
-            source: std::io::Error::other(e),
-        })
-    })
-    .await??;
+    blocking(move || super::write_file(&path, &copy)).await??;
     Ok(bytes)
 }
 
