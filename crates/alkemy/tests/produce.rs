@@ -165,25 +165,7 @@ fn produces_every_file_and_a_valid_animatic() {
     // length to the frame.
     let timeline_frames = report["frames"].as_u64().unwrap();
     if let Some(ffprobe) = ffprobe() {
-        let probe = Command::new(ffprobe)
-            .args([
-                "-v",
-                "error",
-                "-count_frames",
-                "-show_streams",
-                "-show_format",
-                "-of",
-                "json",
-            ])
-            .arg(out.join("animatic.mp4"))
-            .output()
-            .unwrap();
-        assert!(
-            probe.status.success(),
-            "{}",
-            String::from_utf8_lossy(&probe.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+        let v = support::probe(&ffprobe, &out.join("animatic.mp4"));
         let stream = &v["streams"][0];
         assert_eq!(stream["codec_name"], "h264");
         assert_eq!(stream["codec_tag_string"], "avc1");

@@ -523,24 +523,7 @@ fn assert_animatic(out: &Path, timeline_frames: u64) {
     let Some(ffprobe) = support::ffprobe() else {
         return;
     };
-    let probe = Command::new(ffprobe)
-        .args([
-            "-v",
-            "error",
-            "-count_frames",
-            "-show_streams",
-            "-of",
-            "json",
-        ])
-        .arg(out.join("animatic.mp4"))
-        .output()
-        .unwrap();
-    assert!(
-        probe.status.success() && probe.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&probe.stderr)
-    );
-    let v: Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let v = support::probe(&ffprobe, &out.join("animatic.mp4"));
     let stream = &v["streams"][0];
     assert_eq!(stream["codec_name"], "h264");
     assert_eq!(stream["pix_fmt"], "yuv420p");

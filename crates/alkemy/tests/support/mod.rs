@@ -37,6 +37,31 @@ pub fn ffprobe() -> Option<PathBuf> {
     tool("ALKEMY_TEST_FFPROBE", "/usr/bin/ffprobe")
 }
 
+/// What ffprobe reports of a video (streams with decoded frame counts, and
+/// the container), asserting that it read the file without a complaint.
+pub fn probe(ffprobe: &Path, video: &Path) -> serde_json::Value {
+    let out = Command::new(ffprobe)
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_streams",
+            "-show_format",
+            "-of",
+            "json",
+        ])
+        .arg(video)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "ffprobe {}: {}",
+        video.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// Chromium.
 pub fn chromium() -> Option<PathBuf> {
     tool("ALKEMY_TEST_CHROMIUM", "/usr/bin/chromium")
