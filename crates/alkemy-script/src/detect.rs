@@ -56,15 +56,20 @@ fn looks_typewritten(text: &str, hint: bool) -> bool {
     let mut lines = 0u32;
     let mut indented = 0u32;
     let mut indented_caps = 0u32;
-    for line in text.lines().take(2000) {
-        if line.trim().is_empty() {
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for end in ends.take(2000) {
+        let line = text.get(start..end).unwrap_or_default();
+        start = end + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if crate::fountain::trim(line).is_empty() {
             continue;
         }
         lines += 1;
         let lead = line.len() - line.trim_start_matches(' ').len();
         if lead >= 8 {
             indented += 1;
-            let t = line.trim();
+            let t = crate::fountain::trim(line);
             if lead >= 15 && t.chars().any(char::is_uppercase) && !t.chars().any(char::is_lowercase)
             {
                 indented_caps += 1;

@@ -24,7 +24,6 @@ pub mod breakdown;
 pub mod decode;
 pub mod detect;
 pub mod error;
-mod fasthash;
 pub mod fdx;
 pub mod fountain;
 pub mod layout;

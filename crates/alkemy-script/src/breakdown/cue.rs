@@ -16,14 +16,21 @@ pub struct Cue {
 
 /// Takes a cue apart.
 pub fn parse(text: &str) -> Cue {
+    let mut name = String::new();
+    let extensions = parse_into(text, &mut name);
+    Cue { name, extensions }
+}
+
+/// [`parse`] writing the name into a reused buffer; returns the extensions.
+pub fn parse_into(text: &str, name: &mut String) -> Vec<String> {
+    name.clear();
     let t = text.trim();
     let t = t.strip_prefix('@').unwrap_or(t);
     let t = t.strip_suffix('^').unwrap_or(t).trim();
-    let mut name = String::with_capacity(t.len());
     let mut extensions = Vec::new();
     let mut rest = t;
     while let Some(open) = rest.find('(') {
-        push_words(&mut name, &rest[..open]);
+        push_words(name, &rest[..open]);
         let after = &rest[open + 1..];
         match after.find(')') {
             Some(close) => {
@@ -42,15 +49,16 @@ pub fn parse(text: &str) -> Cue {
             }
         }
     }
-    push_words(&mut name, rest);
+    push_words(name, rest);
     // `BOB CONT'D` without parentheses.
     for suffix in [" CONT'D", " CONT’D", " CONTD"] {
         if let Some(stripped) = name.strip_suffix(suffix) {
-            name.truncate(stripped.len());
+            let len = stripped.len();
+            name.truncate(len);
             extensions.push("CONT'D".into());
         }
     }
-    Cue { name, extensions }
+    extensions
 }
 
 /// Appends the words of `s` in upper case, single-spaced.
@@ -65,7 +73,11 @@ fn push_words(out: &mut String, s: &str) {
             }
         } else {
             for c in word.chars() {
-                out.extend(c.to_uppercase());
+                if c.is_ascii() {
+                    out.push(c.to_ascii_uppercase());
+                } else {
+                    out.extend(c.to_uppercase());
+                }
             }
         }
     }

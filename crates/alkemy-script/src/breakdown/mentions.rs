@@ -7,7 +7,7 @@
 //! the known names longest-first, trying at most [`MAX_NAME_WORDS`] words per
 //! start, so the cost stays linear in the text.
 
-use crate::fasthash::FastMap as HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The longest name, in words, that is looked up.
 const MAX_NAME_WORDS: usize = 4;
@@ -102,8 +102,8 @@ pub fn scan(text: &str, names: &HashMap<String, usize>, buf: &mut String) -> Men
     // Only runs of capitalised words matter: collect each run as it comes,
     // with the raw word after it (for the age test of an introduction).
     let mut run: Vec<Word<'_>> = Vec::new();
-    let mut iter = text.split_whitespace().peekable();
-    while let Some(raw) = iter.next() {
+    let mut words = Words::new(text);
+    while let Some(raw) = words.next_candidate() {
         if !starts_capital(raw) {
             continue;
         }
@@ -115,7 +115,7 @@ pub fn scan(text: &str, names: &HashMap<String, usize>, buf: &mut String) -> Men
         let mut stops = w.stops;
         run.push(w);
         while !stops {
-            let Some(next) = iter.peek() else { break };
+            let Some(next) = words.peek() else { break };
             if !starts_capital(next) {
                 break;
             }
@@ -125,21 +125,112 @@ pub fn scan(text: &str, names: &HashMap<String, usize>, buf: &mut String) -> Men
             }
             stops = w.stops;
             run.push(w);
-            iter.next();
+            words.next();
         }
-        let run_is_intro =
-            run.last().is_some_and(|w| w.comma) && iter.peek().is_some_and(|n| is_age(n));
+        let run_is_intro = run.last().is_some_and(|w| w.comma) && words.peek().is_some_and(is_age);
         match_run(&run, run_is_intro, names, buf, &mut out);
         if run_is_intro {
             // Skip the age after an introduction (`, AGE 3`).
-            iter.next();
+            words.next();
         }
     }
     out
 }
 
+/// The whitespace-separated words of a text, as `str::split_whitespace`,
+/// deciding ASCII bytes without decoding characters.
+#[derive(Clone)]
+struct Words<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Words<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { text, pos: 0 }
+    }
+
+    /// The next word, without moving past it.
+    fn peek(&self) -> Option<&'a str> {
+        self.clone().next()
+    }
+
+    /// The next word that may start a run of capitals: one with an ASCII
+    /// capital or a character outside ASCII. The words skipped, lower case
+    /// or digits only, could not (a name needs a capital letter).
+    fn next_candidate(&mut self) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        let from = self.pos;
+        let found = bytes
+            .get(from..)?
+            .iter()
+            .position(|&b| b.is_ascii_uppercase() | (b >= 0xC0))?;
+        // Back to the start of that word (never before `from`, a boundary).
+        let before = self.text.get(from..from + found)?;
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| c.is_whitespace())
+            .map_or(from, |(k, c)| from + k + c.len_utf8());
+        self.pos = start;
+        self.next()
+    }
+
+    /// Length of the whitespace character at `at`, if there is one there.
+    fn space_at(&self, at: usize) -> Option<usize> {
+        let b = self.text.as_bytes()[at];
+        if b < 0x80 {
+            return matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C).then_some(1);
+        }
+        let c = self.text.get(at..)?.chars().next()?;
+        c.is_whitespace().then(|| c.len_utf8())
+    }
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        let mut i = self.pos;
+        while i < bytes.len() {
+            match self.space_at(i) {
+                Some(n) => i += n,
+                None => break,
+            }
+        }
+        if i >= bytes.len() {
+            self.pos = i;
+            return None;
+        }
+        let start = i;
+        while i < bytes.len() {
+            if bytes[i] < 0x80 {
+                if matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C) {
+                    break;
+                }
+                i += 1;
+            } else if bytes[i] < 0xC0 {
+                // A continuation byte inside a character already read.
+                i += 1;
+            } else if self.space_at(i).is_some() {
+                break;
+            } else {
+                i += 1;
+            }
+        }
+        self.pos = i;
+        self.text.get(start..i)
+    }
+}
+
 /// Does the word start (after opening punctuation) with a capital letter?
 fn starts_capital(raw: &str) -> bool {
+    if let Some(&b) = raw.as_bytes().first()
+        && b.is_ascii_alphanumeric()
+    {
+        return b.is_ascii_uppercase() || b.is_ascii_digit();
+    }
     raw.chars()
         .find(|c| c.is_alphanumeric())
         .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())

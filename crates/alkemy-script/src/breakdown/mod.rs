@@ -8,6 +8,7 @@
 //! the scenes. Pagination ([`pages`]) runs over the same elements and gives
 //! start pages and eighths.
 
+mod bytes;
 pub mod cue;
 pub mod heading;
 pub mod mentions;
@@ -15,9 +16,7 @@ pub mod pages;
 pub mod suggest;
 pub mod timing;
 
-use std::collections::HashSet;
-
-use crate::fasthash::FastMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use alkemy_core::breakdown::SuggestionSource;
 use alkemy_core::{
@@ -34,10 +33,11 @@ pub fn breakdown(screenplay: &Screenplay) -> Breakdown {
 
 /// Breaks a screenplay down with a given page model.
 pub fn breakdown_with(screenplay: &Screenplay, model: PageModel) -> Breakdown {
-    let mut b = Builder::new(&screenplay.elements);
+    let measures = pages::measure_all(&screenplay.elements, model);
+    let mut b = Builder::new(&screenplay.elements, &measures);
     b.read_cues();
     b.build_scenes();
-    let layout = pages::layout(&screenplay.elements, model);
+    let layout = pages::layout(&screenplay.elements, &measures, model);
     b.finish(screenplay, &layout, model)
 }
 
@@ -71,6 +71,8 @@ struct SceneAcc {
 
 struct Builder<'e> {
     elements: &'e [Element],
+    /// Lines and words of each element.
+    measures: &'e [pages::Measure],
     chars: Vec<CharAcc>,
     /// Upper-case names and aliases to character index.
     names: HashMap<String, usize>,
@@ -88,18 +90,6 @@ struct Builder<'e> {
     buf: String,
 }
 
-/// Words separated by whitespace.
-fn count_words(text: &str) -> u32 {
-    let mut n = 0u32;
-    let mut prev_space = true;
-    for &b in text.as_bytes() {
-        let space = b.is_ascii_whitespace();
-        n += u32::from(prev_space & !space);
-        prev_space = space;
-    }
-    n
-}
-
 fn push_unique(v: &mut Vec<usize>, x: usize) {
     if !v.contains(&x) {
         v.push(x);
@@ -107,9 +97,10 @@ fn push_unique(v: &mut Vec<usize>, x: usize) {
 }
 
 impl<'e> Builder<'e> {
-    fn new(elements: &'e [Element]) -> Self {
+    fn new(elements: &'e [Element], measures: &'e [pages::Measure]) -> Self {
         Self {
             elements,
+            measures,
             chars: Vec::new(),
             names: HashMap::default(),
             cues: vec![None; elements.len()],
@@ -118,7 +109,7 @@ impl<'e> Builder<'e> {
             prologue_dialogue_s: 0.0,
             prologue_action_s: 0.0,
             suggestions: Vec::new(),
-            seen_suggestions: HashSet::new(),
+            seen_suggestions: HashSet::default(),
             dialogue_words: 0,
             action_words: 0,
             blocks: 0,
@@ -154,46 +145,62 @@ impl<'e> Builder<'e> {
 
     /// First pass: every cue, canonical names, `'S VOICE` merged.
     fn read_cues(&mut self) {
-        let mut parsed: Vec<(usize, cue::Cue, String)> = Vec::new();
+        /// A cue's name: its character once known, or a voice whose owner
+        /// is looked up when every plain name is known.
+        enum Named {
+            Plain(usize),
+            Voice(String),
+        }
+        let mut parsed: Vec<(usize, Named, Vec<String>, Option<String>)> = Vec::new();
+        let mut name = String::new();
+        // Plain names are added in cue order, so voices can find their
+        // owners afterwards.
         for (i, e) in self.elements.iter().enumerate() {
-            if matches!(e.kind, ElementKind::Character { .. }) {
-                let c = cue::parse(&e.text);
-                if c.name.is_empty() {
-                    continue;
-                }
-                // Only a cue written in mixed case, forced or voiced can be
-                // an alias; the common all-capitals cue is its own name.
-                let written = if e.text.starts_with('@')
-                    || e.text.bytes().any(|b| b.is_ascii_lowercase())
-                    || !e.text.is_ascii()
-                {
-                    written_name(&e.text)
-                } else {
-                    c.name.clone()
-                };
-                parsed.push((i, c, written));
+            if !matches!(e.kind, ElementKind::Character { .. }) {
+                continue;
             }
-        }
-        // Plain names first, so voices can find their owners.
-        for (_, c, _) in &parsed {
-            if cue::voice_owner(&c.name).is_none() {
-                self.add_char(&c.name);
+            let extensions = cue::parse_into(&e.text, &mut name);
+            if name.is_empty() {
+                continue;
             }
-        }
-        for (i, c, written) in parsed {
-            let idx = match cue::voice_owner(&c.name) {
-                Some(owner) if self.names.contains_key(owner) => {
-                    let idx = self.names[owner];
-                    self.add_alias(idx, &c.name);
-                    idx
-                }
-                _ => self.add_char(&c.name),
+            // Only a cue written in mixed case, forced or voiced can be
+            // an alias; the common all-capitals cue is its own name.
+            let written = (e.text.starts_with('@')
+                || e.text.bytes().any(|b| b.is_ascii_lowercase())
+                || !e.text.is_ascii())
+            .then(|| written_name(&e.text));
+            let named = if cue::voice_owner(&name).is_some() {
+                Named::Voice(name.clone())
+            } else {
+                Named::Plain(self.add_char(&name))
             };
-            if written != self.chars[idx].name {
+            parsed.push((i, named, extensions, written));
+        }
+        for (i, named, extensions, written) in parsed {
+            let idx = match named {
+                Named::Plain(idx) => idx,
+                Named::Voice(voice) => {
+                    match cue::voice_owner(&voice).and_then(|o| self.names.get(o).copied()) {
+                        Some(idx) => {
+                            self.add_alias(idx, &voice);
+                            idx
+                        }
+                        None => self.add_char(&voice),
+                    }
+                }
+            };
+            if let Some(written) = written
+                && written != self.chars[idx].name
+            {
                 self.add_alias(idx, &written);
             }
-            self.cues[i] = Some((idx, c.extensions));
+            self.cues[i] = Some((idx, extensions));
         }
+    }
+
+    /// Words of element `i`.
+    fn words(&self, i: usize) -> u32 {
+        self.measures.get(i).map_or(0, |m| m.words)
     }
 
     fn current_scene(&self) -> Option<usize> {
@@ -233,7 +240,7 @@ impl<'e> Builder<'e> {
     /// Second pass: scenes and beats.
     fn build_scenes(&mut self) {
         let mut sections: Vec<(u8, String)> = Vec::new();
-        let mut used_numbers: HashSet<String> = HashSet::new();
+        let mut used_numbers: HashSet<String> = HashSet::default();
         let elements = self.elements;
         let mut i = 0;
         while i < elements.len() {
@@ -277,10 +284,10 @@ impl<'e> Builder<'e> {
                         s.span = s.span.cover(e.span);
                     }
                 }
-                ElementKind::Action { centered } => self.action(e, *centered),
+                ElementKind::Action { centered } => self.action(i, *centered),
                 ElementKind::Lyrics | ElementKind::Dialogue | ElementKind::Parenthetical => {
                     // Outside a speech: sung or said by no one in particular.
-                    self.action(e, false);
+                    self.action(i, false);
                 }
                 ElementKind::Character { dual } => {
                     i = self.speech(i, *dual);
@@ -303,7 +310,8 @@ impl<'e> Builder<'e> {
         }
     }
 
-    fn action(&mut self, e: &Element, centered: bool) {
+    fn action(&mut self, i: usize, centered: bool) {
+        let e = &self.elements[i];
         let found = mentions::scan(&e.text, &self.names, &mut self.buf);
         for (phrase, owner) in &found.introductions {
             let idx = match owner {
@@ -347,7 +355,7 @@ impl<'e> Builder<'e> {
                 }
             }
         }
-        self.action_words += count_words(&e.text);
+        self.action_words += self.words(i);
         let secs = timing::action_seconds(&e.text);
         self.push_beat(
             Beat::Action {
@@ -380,6 +388,7 @@ impl<'e> Builder<'e> {
         let mut j = i + 1;
         let mut parentheticals = Vec::new();
         let mut text = String::new();
+        let mut words = 0u32;
         let mut span = elements[i].span;
         while j < elements.len() {
             let e = &elements[j];
@@ -390,6 +399,7 @@ impl<'e> Builder<'e> {
                         text.push('\n');
                     }
                     text.push_str(&e.text);
+                    words += self.words(j);
                 }
                 _ => break,
             }
@@ -400,7 +410,6 @@ impl<'e> Builder<'e> {
             // A cue with no name (`@` alone): keep the words as action.
             return j;
         };
-        let words = count_words(&text);
         self.chars[idx].blocks += 1;
         self.chars[idx].words += words;
         self.dialogue_words += words;
@@ -540,13 +549,14 @@ impl<'e> Builder<'e> {
         stats.words = sp
             .elements
             .iter()
-            .filter(|e| {
+            .zip(self.measures)
+            .filter(|(e, _)| {
                 !matches!(
                     e.kind,
                     ElementKind::Section { .. } | ElementKind::Synopsis | ElementKind::Note
                 )
             })
-            .map(|e| count_words(&e.text))
+            .map(|(_, m)| m.words)
             .sum();
         stats.dialogue_words = self.dialogue_words;
         stats.action_words = self.action_words;

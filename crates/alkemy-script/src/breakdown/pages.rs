@@ -11,6 +11,8 @@
 
 use alkemy_core::{Element, ElementKind};
 
+use super::bytes::count_words;
+
 /// Page geometry and element widths, in characters and lines.
 #[derive(Debug, Clone, Copy)]
 pub struct PageModel {
@@ -68,49 +70,138 @@ impl Layout {
     }
 }
 
+/// What the page model and the word counts need of one element's text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Measure {
+    /// Printed lines, wrapped at the element's width.
+    pub lines: u32,
+    /// Words.
+    pub words: u32,
+}
+
 /// Number of lines `text` takes wrapped at `width` characters.
 pub fn wrapped_lines(text: &str, width: usize) -> u32 {
+    measure(text, width).lines
+}
+
+/// Lines and words of `text` wrapped at `width` characters, in one pass.
+///
+/// Words are separated by ASCII spaces, tabs, carriage returns and form
+/// feeds (a no-break space joins, as its name says); each `\n` starts a new
+/// paragraph. A word is as wide as its characters; one longer than the line
+/// breaks across lines, as a typewriter would.
+pub fn measure(text: &str, width: usize) -> Measure {
     let width = width.max(1);
-    let mut total = 0u32;
-    for para in text.split('\n') {
-        let mut lines = 1u32;
-        let mut col = 0usize;
-        let mut place = |len: usize| {
-            let need = if col == 0 { len } else { col + 1 + len };
-            if need <= width {
-                col = need;
-                return;
-            }
-            if col != 0 {
-                lines += 1;
-            }
-            // A word longer than the line breaks across lines.
-            lines += u32::try_from((len - 1) / width).unwrap_or(u32::MAX);
-            col = (len - 1) % width + 1;
+    let bytes = text.as_bytes();
+    if bytes.len() <= width && memchr::memchr(b'\n', bytes).is_none() {
+        // Fits on one line whatever its spacing.
+        return Measure {
+            lines: 1,
+            words: count_words(bytes),
         };
-        if para.is_ascii() {
-            let mut len = 0usize;
-            for &b in para.as_bytes() {
-                if b == b' ' || b == b'\t' || b == b'\r' {
-                    if len > 0 {
-                        place(len);
-                        len = 0;
-                    }
-                } else {
-                    len += 1;
+    }
+    let mut total = 0u32;
+    let mut words = 0u32;
+    let mut para = Paragraph::new(width);
+    // Characters of the word being read.
+    let mut len = 0usize;
+    for &b in bytes {
+        match b {
+            b' ' | b'\t' | b'\r' | 0x0C => {
+                if len > 0 {
+                    para.place(len);
+                    words += 1;
+                    len = 0;
                 }
             }
-            if len > 0 {
-                place(len);
+            b'\n' => {
+                if len > 0 {
+                    para.place(len);
+                    words += 1;
+                    len = 0;
+                }
+                total += para.lines;
+                para = Paragraph::new(width);
             }
-        } else {
-            for word in para.split_whitespace() {
-                place(word.chars().count());
-            }
+            // UTF-8 continuation bytes belong to the character before.
+            0x80..=0xBF => {}
+            _ => len += 1,
         }
-        total += lines;
     }
-    total
+    if len > 0 {
+        para.place(len);
+        words += 1;
+    }
+    Measure {
+        lines: total + para.lines,
+        words,
+    }
+}
+
+/// A paragraph being wrapped word by word.
+struct Paragraph {
+    width: usize,
+    /// Lines so far.
+    lines: u32,
+    /// Characters on the current line.
+    col: usize,
+}
+
+impl Paragraph {
+    fn new(width: usize) -> Self {
+        Self {
+            width,
+            lines: 1,
+            col: 0,
+        }
+    }
+
+    /// Places a word of `len` characters.
+    #[inline]
+    fn place(&mut self, len: usize) {
+        let need = if self.col == 0 {
+            len
+        } else {
+            self.col + 1 + len
+        };
+        if need <= self.width {
+            self.col = need;
+            return;
+        }
+        if self.col != 0 {
+            self.lines += 1;
+        }
+        // A word longer than the line breaks across lines.
+        self.lines += u32::try_from((len - 1) / self.width).unwrap_or(u32::MAX);
+        self.col = (len - 1) % self.width + 1;
+    }
+}
+
+/// Measures every element at its printed width (elements that do not wrap,
+/// such as cues and transitions, count one line).
+pub fn measure_all(elements: &[Element], model: PageModel) -> Vec<Measure> {
+    elements
+        .iter()
+        .map(|e| {
+            let width = match e.kind {
+                ElementKind::SceneHeading { .. } | ElementKind::Action { .. } => model.action_width,
+                ElementKind::Parenthetical => model.parenthetical_width,
+                ElementKind::Dialogue | ElementKind::Lyrics => model.dialogue_width,
+                ElementKind::Character { .. }
+                | ElementKind::Transition
+                | ElementKind::PageBreak
+                | ElementKind::Section { .. }
+                | ElementKind::Synopsis
+                | ElementKind::Note => {
+                    return Measure {
+                        lines: 1,
+                        words: count_words(e.text.as_bytes()),
+                    };
+                }
+            };
+            measure(&e.text, width)
+        })
+        .collect()
 }
 
 struct Cursor {
@@ -197,8 +288,9 @@ impl Cursor {
     }
 }
 
-/// Lays out the elements on pages.
-pub fn layout(elements: &[Element], model: PageModel) -> Layout {
+/// Lays out the elements on pages, given their [`measure_all`].
+pub fn layout(elements: &[Element], measures: &[Measure], model: PageModel) -> Layout {
+    let lines_of = |i: usize| measures.get(i).map_or(1, |m| m.lines);
     let mut c = Cursor {
         model,
         page: 1,
@@ -213,7 +305,7 @@ pub fn layout(elements: &[Element], model: PageModel) -> Layout {
         match &e.kind {
             ElementKind::SceneHeading { .. } => {
                 c.space(model.heading_space);
-                let h = wrapped_lines(&e.text, model.action_width);
+                let h = lines_of(i);
                 // Keep the heading with two lines of what follows.
                 if c.left() < h + 3 && c.line > 0 {
                     c.new_page();
@@ -223,8 +315,7 @@ pub fn layout(elements: &[Element], model: PageModel) -> Layout {
             }
             ElementKind::Action { .. } => {
                 c.space(1);
-                let h = wrapped_lines(&e.text, model.action_width);
-                starts[i] = c.place_split(h, 2, 0);
+                starts[i] = c.place_split(lines_of(i), 2, 0);
                 i += 1;
             }
             ElementKind::Transition => {
@@ -237,13 +328,13 @@ pub fn layout(elements: &[Element], model: PageModel) -> Layout {
                 // lyrics that follow.
                 let mut j = i + 1;
                 let mut body = 0u32;
-                while j < elements.len() {
-                    let w = match elements[j].kind {
-                        ElementKind::Parenthetical => model.parenthetical_width,
-                        ElementKind::Dialogue | ElementKind::Lyrics => model.dialogue_width,
-                        _ => break,
-                    };
-                    body += wrapped_lines(&elements[j].text, w);
+                while j < elements.len()
+                    && matches!(
+                        elements[j].kind,
+                        ElementKind::Parenthetical | ElementKind::Dialogue | ElementKind::Lyrics
+                    )
+                {
+                    body += lines_of(j);
                     j += 1;
                 }
                 let h = 1 + body;
@@ -271,7 +362,7 @@ pub fn layout(elements: &[Element], model: PageModel) -> Layout {
             ElementKind::Parenthetical | ElementKind::Dialogue | ElementKind::Lyrics => {
                 // Outside a speech (a lyric on its own, say).
                 c.space(1);
-                starts[i] = c.place_split(wrapped_lines(&e.text, model.dialogue_width), 2, 0);
+                starts[i] = c.place_split(lines_of(i), 2, 0);
                 i += 1;
             }
             ElementKind::PageBreak => {
@@ -319,6 +410,43 @@ mod tests {
         assert_eq!(wrapped_lines("aaaa bbbbb", 9), 2);
         assert_eq!(wrapped_lines("one\ntwo\n", 10), 3);
         assert_eq!(wrapped_lines(&"x".repeat(25), 10), 3);
+    }
+
+    /// Greedy wrapping written the obvious way, word by word.
+    fn reference(text: &str, width: usize) -> Measure {
+        let mut m = Measure::default();
+        for para in text.split('\n') {
+            let mut lines = 1;
+            let mut col = 0;
+            for word in para.split([' ', '\t', '\r', '\x0C']).filter(|w| !w.is_empty()) {
+                m.words += 1;
+                let mut len = word.chars().count();
+                if col > 0 && col + 1 + len <= width {
+                    col += 1 + len;
+                    continue;
+                }
+                if col > 0 {
+                    lines += 1;
+                }
+                while len > width {
+                    lines += 1;
+                    len -= width;
+                }
+                col = len;
+            }
+            m.lines += lines;
+        }
+        m
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn measure_wraps_like_a_typewriter(
+            text in "([a-z]{1,12}|é|’|\u{a0}| |  |\t|\n){0,40}",
+            width in 1usize..20
+        ) {
+            proptest::prop_assert_eq!(measure(&text, width), reference(&text, width));
+        }
     }
 
     #[test]

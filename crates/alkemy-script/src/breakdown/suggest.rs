@@ -2,7 +2,7 @@
 //! action that are not characters, and notes, each given a category by the
 //! words it contains. They are suggestions: a person confirms them.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use alkemy_core::ElementCategory;
@@ -151,7 +151,7 @@ fn categories() -> &'static HashMap<&'static str, ElementCategory> {
             (&SOUNDS, ElementCategory::Sound),
             (&VEHICLES, ElementCategory::Vehicle),
         ];
-        let mut m = HashMap::new();
+        let mut m = HashMap::default();
         for (list, cat) in lists {
             for w in list {
                 m.insert(*w, cat);

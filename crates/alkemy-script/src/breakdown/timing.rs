@@ -9,6 +9,8 @@
 //! pause counting fixed to count every pause; `docs/benchmarks.md` and the
 //! corpus tests compare the totals.
 
+use super::bytes::{self, is_space};
+
 /// Seconds per syllable: 1 / 5.13994 syllables a second.
 const SECONDS_PER_SYLLABLE: f64 = 0.194_554_8;
 /// Letters per syllable.
@@ -22,50 +24,50 @@ const ACTION_CHARS_PER_SECOND: f64 = 20.0;
 
 /// Seconds to speak `text`.
 pub fn dialogue_seconds(text: &str) -> f64 {
-    let mut letters = 0u32;
-    let mut sentences = 0u32;
-    let mut commas = 0u32;
-    let mut count = |c_is_letter: bool, is_space: bool, prev: u8| {
-        if c_is_letter {
-            letters += 1;
-        } else if is_space {
-            match prev {
-                b'.' | b'?' | b'!' | b':' => sentences += 1,
-                b',' => commas += 1,
-                _ => {}
-            }
-        }
-    };
-    if text.is_ascii() {
-        let mut prev = 0u8;
-        for &b in text.as_bytes() {
-            count(
-                b.is_ascii_alphanumeric() || b == b'_',
-                b.is_ascii_whitespace(),
-                prev,
-            );
-            prev = b;
-        }
-    } else {
-        let mut prev = 0u8;
-        for c in text.chars() {
-            count(c.is_alphanumeric() || c == '_', c.is_whitespace(), prev);
-            prev = if c.is_ascii() { c as u8 } else { 0 };
-        }
-    }
+    let (letters, sentences, commas) = counts(text);
     f64::from(letters) / LETTERS_PER_SYLLABLE * SECONDS_PER_SYLLABLE
         + f64::from(sentences) * SENTENCE_PAUSE
         + f64::from(commas) * COMMA_PAUSE
 }
 
+/// Letters, sentence ends and commas among the ASCII bytes of a text.
+fn ascii_counts(b: &[u8]) -> (u32, u32, u32) {
+    let letters = bytes::count(b, |c| c.is_ascii_alphanumeric() | (c == b'_'));
+    let sentences = bytes::count_pairs(b, |p, c| {
+        is_space(c) & ((p == b'.') | (p == b'?') | (p == b'!') | (p == b':'))
+    });
+    let commas = bytes::count_pairs(b, |p, c| is_space(c) & (p == b','));
+    (letters, sentences, commas)
+}
+
+/// Letters, sentence ends and commas of any text. Bytes of other characters count as
+/// neither letters, spaces nor punctuation in the byte pass, so only those
+/// characters themselves are decoded and added.
+fn counts(text: &str) -> (u32, u32, u32) {
+    let bytes = text.as_bytes();
+    let (mut letters, mut sentences, mut commas) = ascii_counts(bytes);
+    for (i, _) in bytes.iter().enumerate().filter(|&(_, &b)| b >= 0xC0) {
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+            continue;
+        };
+        if c.is_alphanumeric() {
+            letters += 1;
+        } else if c.is_whitespace() && i > 0 {
+            match bytes[i - 1] {
+                b'.' | b'?' | b'!' | b':' => sentences += 1,
+                b',' => commas += 1,
+                _ => {}
+            }
+        }
+    }
+    (letters, sentences, commas)
+}
+
 /// Seconds of screen time for an action paragraph.
 pub fn action_seconds(text: &str) -> f64 {
-    let chars = if text.is_ascii() {
-        text.bytes().filter(|&b| b != b'\n').count()
-    } else {
-        text.chars().filter(|&c| c != '\n').count()
-    };
-    chars as f64 / ACTION_CHARS_PER_SECOND
+    // Characters are the bytes that do not continue a UTF-8 sequence.
+    let chars = bytes::count(text.as_bytes(), |b| (b & 0xC0 != 0x80) & (b != b'\n'));
+    f64::from(chars) / ACTION_CHARS_PER_SECOND
 }
 
 #[cfg(test)]
@@ -78,6 +80,38 @@ mod tests {
         assert!((plain - 2.0 * SECONDS_PER_SYLLABLE).abs() < 1e-9);
         let paused = dialogue_seconds("abc. def, ghi");
         assert!((paused - (3.0 * SECONDS_PER_SYLLABLE + 0.75 + 0.3)).abs() < 1e-9);
+    }
+
+    /// The character-by-character definition the fast paths must match.
+    fn reference_counts(text: &str) -> (u32, u32, u32) {
+        let (mut letters, mut sentences, mut commas) = (0, 0, 0);
+        let mut prev = '\0';
+        for c in text.chars() {
+            if c.is_alphanumeric() || c == '_' {
+                letters += 1;
+            } else if c.is_whitespace() {
+                match prev {
+                    '.' | '?' | '!' | ':' => sentences += 1,
+                    ',' => commas += 1,
+                    _ => {}
+                }
+            }
+            prev = c;
+        }
+        (letters, sentences, commas)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_counts_match_the_definition(
+            text in "([a-z_0-9 .,:?!\n\t]|é|’|\u{a0}|\u{3000}|日){0,60}"
+        ) {
+            let want = reference_counts(&text);
+            proptest::prop_assert_eq!(counts(&text), want);
+            if text.is_ascii() {
+                proptest::prop_assert_eq!(ascii_counts(text.as_bytes()), want);
+            }
+        }
     }
 
     #[test]

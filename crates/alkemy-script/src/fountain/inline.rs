@@ -21,7 +21,7 @@ struct Mark {
 /// removed.
 pub fn clean_into(line: &str, out: &mut String) {
     let bytes = line.as_bytes();
-    if !bytes.iter().any(|&b| b == b'*' || b == b'_' || b == b'\\') {
+    if memchr::memchr3(b'*', b'_', b'\\', bytes).is_none() {
         out.push_str(line);
         return;
     }

@@ -69,7 +69,7 @@ fn raw_lines(text: &str) -> Vec<&str> {
 fn kind_of(text: &str) -> LineKind {
     if text == "  " {
         LineKind::TwoSpaces
-    } else if text.bytes().all(|b| b == b' ' || b == b'\t') || text.trim().is_empty() {
+    } else if super::trim(text).is_empty() {
         LineKind::Blank
     } else {
         LineKind::Text

@@ -169,7 +169,7 @@ impl Classifier<'_, '_> {
         let line = &self.lines[i];
         let raw: &str = &line.text;
         let number = line.number;
-        let t = raw.trim();
+        let t = trim(raw);
 
         // Spec: a line of three or more `=` and nothing more is a page
         // break wherever it stands, even straight after dialogue.
@@ -316,7 +316,7 @@ impl Classifier<'_, '_> {
     fn action(&mut self, raw: &str, number: u32, after_blank: bool) {
         let line = raw.trim_end();
         let owned;
-        let line = if line.contains('\t') {
+        let line = if memchr::memchr(b'\t', line.as_bytes()).is_some() {
             owned = line.replace('\t', "    ");
             owned.as_str()
         } else {
@@ -339,11 +339,25 @@ impl Classifier<'_, '_> {
 pub fn is_heading(t: &str) -> bool {
     const PREFIXES: [&str; 7] = ["INT./EXT", "INT/EXT", "I./E", "I/E", "INT", "EXT", "EST"];
     let b = t.as_bytes();
+    if !matches!(b.first(), Some(b'I' | b'i' | b'E' | b'e')) {
+        return false;
+    }
     PREFIXES.iter().any(|p| {
         b.len() > p.len()
             && b[..p.len()].eq_ignore_ascii_case(p.as_bytes())
             && matches!(b[p.len()], b'.' | b' ')
     })
+}
+
+/// `str::trim`, without decoding characters when both ends are plain ASCII.
+pub(crate) fn trim(s: &str) -> &str {
+    let t = s.trim_ascii();
+    let plain = |b: Option<&u8>| b.is_none_or(|&b| b < 0x80 && b != 0x0B);
+    if plain(t.as_bytes().first()) && plain(t.as_bytes().last()) {
+        t
+    } else {
+        t.trim()
+    }
 }
 
 /// Upper case and ending in `TO:`.
