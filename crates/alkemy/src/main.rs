@@ -13,6 +13,13 @@ mod cmd;
 mod exit;
 mod input;
 
+/// mimalloc instead of the system allocator: a parse and breakdown of a
+/// feature allocates some ten thousand strings, and glibc's allocator (which
+/// also returns and re-faults large blocks) cost a quarter of that time
+/// (`docs/benchmarks.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Alkemy: from screenplay to storyboard, animatic and edit.
 #[derive(Debug, Parser)]
 #[command(name = "alkemy", version, about, propagate_version = true)]
