@@ -4,7 +4,8 @@
 //! renders a two-hour feature's worth of shots (panels, clips, join, MP4) on
 //! all cores, end to end.
 //!
-//! Run: `cargo bench -p alkemy-media --bench animatic [-- --feature]`
+//! Run: `cargo bench -p alkemy-media --bench animatic [-- --feature | --panels]`
+//! (`--panels`: the panel line alone).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/support/mod.rs"]
@@ -174,6 +175,9 @@ fn main() {
     }
     let shots = support::brick_and_steel();
     panels(&shots);
+    if args.iter().any(|a| a == "--panels") {
+        return;
+    }
     let seconds: f64 = shots
         .iter()
         .map(|s| f64::from(s.frames(FPS)) / f64::from(FPS))

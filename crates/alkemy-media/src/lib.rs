@@ -18,6 +18,7 @@ pub mod error;
 pub mod h264;
 pub mod model;
 pub mod mp4;
+mod png_encode;
 pub mod previz;
 pub mod raster;
 pub mod resample;

@@ -22,6 +22,10 @@ pub const ANIMATIC_ID: &str = "local:animatic";
 /// Part of every offline cache key: a new release may draw differently.
 const RENDERER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Part of the previz cache key: raised whenever the same shot draws
+/// different pixels within a release (2: the scanline rasteriser).
+const PANEL_REVISION: u32 = 2;
+
 fn provider_error(id: &str, err: &MediaError) -> ProviderError {
     let kind = if err.is_bad_input() {
         ProviderErrorKind::BadRequest
@@ -97,6 +101,7 @@ impl ImageModel for PrevizModel {
         ContentHash::of_json(&(
             PREVIZ_ID,
             RENDERER_VERSION,
+            PANEL_REVISION,
             (self.options.caption, self.options.arrows),
             request.width,
             request.height,

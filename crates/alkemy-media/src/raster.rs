@@ -98,10 +98,10 @@ impl RgbImage {
         }
     }
 
-    /// Encodes as PNG with the fastest settings (for flat, drawn images the
-    /// `Up` filter with fdeflate compresses well at memory speed).
+    /// Encodes as PNG, fast: drawn pictures (flat colours, repeated rows)
+    /// at memory speed, anything else with the `png` crate's fast settings.
     pub fn to_png(&self) -> Result<Vec<u8>> {
-        encode_png_rgb(self.width, self.height, &self.data)
+        crate::png_encode::encode_rgb(self.width, self.height, &self.data)
     }
 
     /// Encodes as a baseline JPEG at `quality` (1–100; 85 keeps drawn edges
@@ -213,60 +213,6 @@ fn decode_jpeg(bytes: &[u8], what: &str) -> Result<RgbImage> {
         .info()
         .ok_or_else(|| decode_error(what, "no image header"))?;
     RgbImage::from_raw(u32::from(info.width), u32::from(info.height), data)
-}
-
-/// Encodes packed RGB rows as PNG, fast settings.
-pub(crate) fn encode_png_rgb(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(rgb.len() / 8 + 1024);
-    let encode_err = |e: png::EncodingError| MediaError::Encode {
-        context: format!("{width}x{height} PNG"),
-        message: e.to_string(),
-    };
-    {
-        let mut encoder = png::Encoder::new(&mut out, width, height);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_compression(png::Compression::Fast);
-        encoder.set_filter(png::Filter::Up);
-        let mut writer = encoder.write_header().map_err(encode_err)?;
-        writer.write_image_data(rgb).map_err(encode_err)?;
-        writer.finish().map_err(encode_err)?;
-    }
-    Ok(out)
-}
-
-/// Encodes opaque RGBA rows (alpha ignored) as an RGB PNG, converting one
-/// row at a time so no full-size RGB copy is made.
-pub(crate) fn encode_png_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(rgba.len() / 10 + 1024);
-    let encode_err = |e: png::EncodingError| MediaError::Encode {
-        context: format!("{width}x{height} PNG"),
-        message: e.to_string(),
-    };
-    {
-        let mut encoder = png::Encoder::new(&mut out, width, height);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_compression(png::Compression::Fast);
-        encoder.set_filter(png::Filter::Up);
-        let mut writer = encoder.write_header().map_err(encode_err)?;
-        let mut stream = writer
-            .stream_writer_with_size(width as usize * 3 * 16)
-            .map_err(encode_err)?;
-        let mut row = vec![0u8; width as usize * 3];
-        for src in rgba.chunks_exact(width as usize * 4) {
-            for (d, s) in row.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
-                d.copy_from_slice(&s[..3]);
-            }
-            stream.write_all(&row).map_err(|e| MediaError::Encode {
-                context: format!("{width}x{height} PNG"),
-                message: e.to_string(),
-            })?;
-        }
-        stream.finish().map_err(encode_err)?;
-        writer.finish().map_err(encode_err)?;
-    }
-    Ok(out)
 }
 
 /// Writes a file atomically: a temporary file in the same folder, synced, then

@@ -1,5 +1,5 @@
 //! Text: the embedded DejaVu Sans Condensed faces, a shared cache of
-//! rasterised glyphs, measuring, wrapping and drawing onto an RGBA pixmap.
+//! rasterised glyphs, measuring, wrapping and drawing onto RGBA or RGB pixels.
 //!
 //! Design: glyphs are rasterised once per (face, glyph, pixel size) and kept
 //! for the life of the process, so drawing a caption is a handful of alpha
@@ -152,11 +152,27 @@ impl Style {
 /// Draws `text` with its left edge and baseline at `at` onto an opaque RGBA
 /// buffer of `width` pixels per row. Returns the pen's end.
 pub fn draw(buf: &mut [u8], width: u32, style: Style, at: (f32, f32), text: &str) -> f32 {
+    draw_into::<4>(buf, width, style, at, text)
+}
+
+/// Like [`draw`], onto a packed RGB buffer (3 bytes a pixel).
+pub fn draw_rgb(buf: &mut [u8], width: u32, style: Style, at: (f32, f32), text: &str) -> f32 {
+    draw_into::<3>(buf, width, style, at, text)
+}
+
+/// Draws onto a buffer of `BPP` bytes per pixel whose first three are RGB.
+fn draw_into<const BPP: usize>(
+    buf: &mut [u8],
+    width: u32,
+    style: Style,
+    at: (f32, f32),
+    text: &str,
+) -> f32 {
     let Style { face, px, color } = style;
     let (x, y) = at;
     let size = px_size(px);
     let width = width as i64;
-    let height = (buf.len() as i64) / (width * 4).max(1);
+    let height = (buf.len() as i64) / (width * BPP as i64).max(1);
     let mut pen = x.round();
     let base = y.round() as i64;
     let [cr, cg, cb, ca] = color.0;
@@ -181,7 +197,7 @@ pub fn draw(buf: &mut [u8], width: u32, style: Style, at: (f32, f32), text: &str
                     continue;
                 }
                 let a = u32::from(cov) * u32::from(ca) / 255;
-                let i = ((py * width + px_x) * 4) as usize;
+                let i = ((py * width + px_x) * BPP as i64) as usize;
                 let p = &mut buf[i..i + 3];
                 p[0] = blend(p[0], cr, a);
                 p[1] = blend(p[1], cg, a);

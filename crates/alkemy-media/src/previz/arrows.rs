@@ -4,7 +4,7 @@
 //! and cranes, a zig-zag for handheld. Drawn unrotated on top of the picture.
 
 use alkemy_core::CameraMovement;
-use tiny_skia::{PathBuilder, Transform};
+use tiny_skia_path::{PathBuilder, Transform};
 
 use super::canvas::{Canvas, polygon, polyline};
 use super::look::Rgb;
@@ -188,10 +188,10 @@ fn label(c: &mut Canvas<'_>, s: &str, x: f32, y: f32, px: f32) {
 pub fn pov_iris(c: &mut Canvas<'_>) {
     let (w, h) = (c.w, c.h);
     let mut pb = PathBuilder::new();
-    if let Some(outer) = tiny_skia::Rect::from_xywh(-w, -h, w * 3.0, h * 3.0) {
+    if let Some(outer) = tiny_skia_path::Rect::from_xywh(-w, -h, w * 3.0, h * 3.0) {
         pb.push_rect(outer);
     }
-    if let Some(r) = tiny_skia::Rect::from_xywh(w * 0.03, h * 0.04, w * 0.94, h * 0.92) {
+    if let Some(r) = tiny_skia_path::Rect::from_xywh(w * 0.03, h * 0.04, w * 0.94, h * 0.92) {
         pb.push_oval(r);
     }
     if let Some(p) = pb.finish() {

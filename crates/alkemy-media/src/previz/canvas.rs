@@ -1,17 +1,21 @@
-//! A thin drawing layer over a tiny-skia pixmap: flat fills without
-//! anti-aliasing where edges are axis-aligned (much faster), anti-aliased paths
-//! for figures and arrows, and a base transform that tilts everything for a
-//! Dutch angle.
+//! A thin drawing layer over a packed RGB buffer: axis-aligned opaque
+//! rectangles written as rows of pixels, anti-aliased paths (figures,
+//! arrows, strokes) through the [`scan`](super::scan) rasteriser, text from
+//! the glyph cache, and a base transform that tilts everything for a Dutch
+//! angle.
 
-use tiny_skia::{FillRule, Paint, Path, PathBuilder, Pixmap, Rect, Stroke, Transform};
+use tiny_skia_path::{LineCap, LineJoin, Path, PathBuilder, PathStroker, Rect, Stroke, Transform};
 
 use super::look::Rgb;
+use super::scan::{self, Rule, Scanner, Target};
 use crate::text::{self, Face, Rgba, Style};
 
-/// The pixmap being drawn and the picture area's geometry.
+/// The picture being drawn and the picture area's geometry.
 pub struct Canvas<'a> {
-    /// Target pixels (opaque RGBA).
-    pub pm: &'a mut Pixmap,
+    /// Target pixels (RGB).
+    target: Target<'a>,
+    /// Rasteriser scratch.
+    scan: &'a mut Scanner,
     /// Picture width.
     pub w: f32,
     /// Picture height (the caption band, if any, lies below).
@@ -22,14 +26,42 @@ pub struct Canvas<'a> {
     pub straight: bool,
 }
 
-fn paint(color: tiny_skia::Color, aa: bool) -> Paint<'static> {
-    let mut p = Paint::default();
-    p.set_color(color);
-    p.anti_alias = aa;
-    p
+impl<'a> Canvas<'a> {
+    /// A canvas over `data` (`width * height` RGB pixels) whose picture area
+    /// is the top `pic_h` rows.
+    pub fn new(
+        data: &'a mut [u8],
+        width: u32,
+        height: u32,
+        scan: &'a mut Scanner,
+        pic_h: f32,
+    ) -> Self {
+        Canvas {
+            target: Target {
+                data,
+                width: width as usize,
+                height: height as usize,
+            },
+            scan,
+            w: width as f32,
+            h: pic_h,
+            ts: Transform::identity(),
+            straight: true,
+        }
+    }
 }
 
 impl Canvas<'_> {
+    /// Width of the whole image in pixels.
+    pub fn width(&self) -> u32 {
+        self.target.width as u32
+    }
+
+    /// Height of the whole image (picture and band) in pixels.
+    pub fn height(&self) -> u32 {
+        self.target.height as u32
+    }
+
     /// Fills an axis-aligned rectangle (in picture coordinates).
     pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, c: Rgb) {
         self.rect_alpha(x, y, w, h, c, 255);
@@ -37,40 +69,54 @@ impl Canvas<'_> {
 
     /// Fills an axis-aligned rectangle with alpha.
     pub fn rect_alpha(&mut self, x: f32, y: f32, w: f32, h: f32, c: Rgb, a: u8) {
-        if self.straight && a == 255 {
-            self.rect_opaque(x, y, w, h, c);
+        if self.straight {
+            self.rect_straight(x, y, w, h, c, a);
             return;
         }
-        if let Some(r) = Rect::from_xywh(x, y, w.max(0.5), h.max(0.5)) {
-            // Never anti-aliased: axis-aligned edges need none, and rotated
-            // (Dutch) set pieces meet similar colours or an inked edge.
-            let p = paint(c.sk_alpha(a), false);
-            self.pm.fill_rect(r, &p, self.ts, None);
-        }
+        // Rotated: the four corners as a polygon, anti-aliased.
+        let (w, h) = (w.max(0.5), h.max(0.5));
+        let mut corners = [
+            tiny_skia_path::Point::from_xy(x, y),
+            tiny_skia_path::Point::from_xy(x + w, y),
+            tiny_skia_path::Point::from_xy(x + w, y + h),
+            tiny_skia_path::Point::from_xy(x, y + h),
+        ];
+        self.ts.map_points(&mut corners);
+        let pts = corners.map(|p| (p.x, p.y));
+        self.scan.fill_polygon(&mut self.target, &pts, c.bytes(), a);
     }
 
-    /// Opaque, unrotated rectangle: rows of pixels written directly (the
-    /// general pipeline costs several times more for the same pixels).
-    fn rect_opaque(&mut self, x: f32, y: f32, w: f32, h: f32, c: Rgb) {
-        let (pw, ph) = (self.pm.width() as i64, self.pm.height() as i64);
+    /// Unrotated rectangle snapped to whole pixels: rows written directly
+    /// (copied from the first row when opaque).
+    fn rect_straight(&mut self, x: f32, y: f32, w: f32, h: f32, c: Rgb, a: u8) {
+        let (pw, ph) = (self.target.width as i64, self.target.height as i64);
         let x0 = (x.round() as i64).clamp(0, pw);
         let x1 = ((x + w).round() as i64).clamp(0, pw).max(x0);
         let y0 = (y.round() as i64).clamp(0, ph);
         let y1 = ((y + h).round() as i64).clamp(0, ph).max(y0);
-        if x0 == x1 || y0 == y1 {
+        if x0 == x1 || y0 == y1 || a == 0 {
             return;
         }
-        let px = [c.0, c.1, c.2, 255];
-        let data = self.pm.data_mut();
-        let stride = pw as usize * 4;
-        let (a, b) = (x0 as usize * 4, x1 as usize * 4);
-        let first = y0 as usize * stride;
-        for p in data[first + a..first + b].chunks_exact_mut(4) {
-            p.copy_from_slice(&px);
+        let data = &mut *self.target.data;
+        let stride = pw as usize * 3;
+        let (l, r) = (x0 as usize * 3, x1 as usize * 3);
+        if a < 255 {
+            for row in y0 as usize..y1 as usize {
+                let line = &mut data[row * stride + l..row * stride + r];
+                for p in line.chunks_exact_mut(3) {
+                    scan::blend(p, c.bytes(), u32::from(a));
+                }
+            }
+            return;
         }
+        let first = y0 as usize * stride;
+        scan::fill(
+            &mut data[first + l..first + r],
+            &scan::solid_pattern(c.bytes()),
+        );
         for row in y0 as usize + 1..y1 as usize {
             let (done, rest) = data.split_at_mut(row * stride);
-            rest[a..b].copy_from_slice(&done[first + a..first + b]);
+            rest[l..r].copy_from_slice(&done[first + l..first + r]);
         }
     }
 
@@ -91,54 +137,44 @@ impl Canvas<'_> {
         self.fill_alpha(path, c, 255);
     }
 
-    /// Fills a path without anti-aliasing and inks its outline (anti-aliased):
-    /// the stroke hides the stair-steps, and a flat fill of a large shape
-    /// costs a fraction of an anti-aliased one.
+    /// Fills a path and inks its outline.
     pub fn fill_outlined(&mut self, path: &Path, c: Rgb, ink: Rgb, width: f32) {
-        let p = paint(c.sk(), false);
-        self.pm
-            .fill_path(path, &p, FillRule::Winding, self.ts, None);
+        self.fill(path, c);
         self.stroke(path, ink, width);
-    }
-
-    /// Fills a polygon without anti-aliasing (large set pieces whose edges are inked).
-    pub fn polygon_flat(&mut self, pts: &[(f32, f32)], c: Rgb) {
-        if let Some(path) = polygon(pts) {
-            let p = paint(c.sk(), false);
-            self.pm
-                .fill_path(&path, &p, FillRule::Winding, self.ts, None);
-        }
     }
 
     /// Fills a path with alpha.
     pub fn fill_alpha(&mut self, path: &Path, c: Rgb, a: u8) {
-        let p = paint(c.sk_alpha(a), true);
-        self.pm
-            .fill_path(path, &p, FillRule::Winding, self.ts, None);
+        self.scan
+            .fill_path(&mut self.target, path, self.ts, Rule::NonZero, c.bytes(), a);
     }
 
     /// Fills a path with the even-odd rule (holes), alpha.
     pub fn fill_even_odd(&mut self, path: &Path, c: Rgb, a: u8) {
-        let p = paint(c.sk_alpha(a), true);
-        self.pm
-            .fill_path(path, &p, FillRule::EvenOdd, self.ts, None);
+        self.scan
+            .fill_path(&mut self.target, path, self.ts, Rule::EvenOdd, c.bytes(), a);
     }
 
-    /// Strokes a path.
+    /// Strokes a path with round caps and joins.
     pub fn stroke(&mut self, path: &Path, c: Rgb, width: f32) {
-        let p = paint(c.sk(), true);
         let s = Stroke {
             width: width.max(0.5),
-            line_cap: tiny_skia::LineCap::Round,
-            line_join: tiny_skia::LineJoin::Round,
+            line_cap: LineCap::Round,
+            line_join: LineJoin::Round,
             ..Stroke::default()
         };
-        self.pm.stroke_path(path, &p, &s, self.ts, None);
+        let res_scale = PathStroker::compute_resolution_scale(&self.ts);
+        if let Some(outline) = path.stroke(&s, res_scale) {
+            self.fill(&outline, c);
+        }
     }
 
     /// Fills a polygon.
     pub fn polygon(&mut self, pts: &[(f32, f32)], c: Rgb) {
-        if let Some(path) = polygon(pts) {
+        if self.straight {
+            self.scan
+                .fill_polygon(&mut self.target, pts, c.bytes(), 255);
+        } else if let Some(path) = polygon(pts) {
             self.fill(&path, c);
         }
     }
@@ -152,23 +188,17 @@ impl Canvas<'_> {
 
     /// Draws text in screen coordinates (never rotated), baseline at `at.1`.
     pub fn label(&mut self, face: Face, px: f32, at: (f32, f32), c: Rgb, s: &str) {
-        let width = self.pm.width();
+        let width = self.width();
         let style = Style::new(face, px, Rgba([c.0, c.1, c.2, 255]));
-        text::draw(self.pm.data_mut(), width, style, at, s);
+        text::draw_rgb(self.target.data, width, style, at, s);
     }
 
     /// Like [`Canvas::label`], with a soft dark shadow for busy backgrounds.
     pub fn label_shadowed(&mut self, face: Face, px: f32, at: (f32, f32), c: Rgb, s: &str) {
-        let width = self.pm.width();
+        let width = self.width();
         let off = (px / 14.0).max(1.0);
         let shadow = Style::new(face, px, Rgba([0, 0, 0, 170]));
-        text::draw(
-            self.pm.data_mut(),
-            width,
-            shadow,
-            (at.0 + off, at.1 + off),
-            s,
-        );
+        text::draw_rgb(self.target.data, width, shadow, (at.0 + off, at.1 + off), s);
         self.label(face, px, at, c, s);
     }
 }

@@ -27,15 +27,15 @@ pub fn band_height(width: u32, height: u32) -> u32 {
 
 /// Draws the band across the bottom `band_h` rows of the pixmap.
 pub fn draw_band(c: &mut Canvas<'_>, shot: &Shot, band_h: f32) {
-    let width = c.pm.width() as f32;
-    let full_h = c.pm.height() as f32;
+    let width = c.width() as f32;
+    let full_h = c.height() as f32;
     let y0 = full_h - band_h;
     let saved = (c.ts, c.straight);
-    c.ts = tiny_skia::Transform::identity();
+    c.ts = tiny_skia_path::Transform::identity();
     c.straight = true;
     c.rect(0.0, y0, width, band_h, BAND);
     c.rect(0.0, y0, width, (band_h * 0.03).max(1.0), ACCENT);
-    let px = caption_px(c.pm.width(), c.pm.height());
+    let px = caption_px(c.width(), c.height());
     let pad = px * 0.6;
     let line = px * 1.3;
     let inner = width - 2.0 * pad;
@@ -79,7 +79,16 @@ pub fn draw_band(c: &mut Canvas<'_>, shot: &Shot, band_h: f32) {
 pub fn draw_insert(c: &mut Canvas<'_>, shot: &Shot, pal: &Palette) {
     let (w, h) = (c.w, c.h);
     let surface = pal.floor.mix(pal.wall, 0.3);
-    c.vgradient(0.0, w, 0.0, h, surface.scale(0.8), surface.scale(1.05));
+    // A tilted (Dutch) surface reaches past the edges, so no corner is left bare.
+    let m = if c.straight { 0.0 } else { w.max(h) * 0.35 };
+    c.vgradient(
+        -m,
+        w + m,
+        -m,
+        h + m,
+        surface.scale(0.8),
+        surface.scale(1.05),
+    );
     let subject = shot
         .subject
         .clone()
@@ -128,7 +137,7 @@ pub fn draw_insert(c: &mut Canvas<'_>, shot: &Shot, pal: &Palette) {
 
 /// Draws a card showing a prompt (an image request with no planned shot).
 pub fn draw_prompt_card(c: &mut Canvas<'_>, prompt: &str) {
-    let (w, h) = (c.pm.width() as f32, c.pm.height() as f32);
+    let (w, h) = (c.width() as f32, c.height() as f32);
     c.vgradient(0.0, w, 0.0, h, Rgb(58, 64, 82), Rgb(30, 32, 42));
     let px = (w.min(h) * 0.045).clamp(10.0, 40.0);
     let tag = "PREVIZ · PROMPT";

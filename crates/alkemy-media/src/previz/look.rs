@@ -22,14 +22,9 @@ impl Rgb {
         Rgb(s(self.0), s(self.1), s(self.2))
     }
 
-    /// As a tiny-skia colour.
-    pub fn sk(self) -> tiny_skia::Color {
-        tiny_skia::Color::from_rgba8(self.0, self.1, self.2, 255)
-    }
-
-    /// As a tiny-skia colour with alpha.
-    pub fn sk_alpha(self, a: u8) -> tiny_skia::Color {
-        tiny_skia::Color::from_rgba8(self.0, self.1, self.2, a)
+    /// As RGB bytes.
+    pub fn bytes(self) -> [u8; 3] {
+        [self.0, self.1, self.2]
     }
 
     /// From hue (degrees), saturation and lightness in 0..1.

@@ -201,11 +201,11 @@ fn draw_room(
     let by0 = by1 - wall_h;
     // Ceiling and side walls first, then the back wall and floor.
     c.rect(x0, y0, x1 - x0, y1 - y0, pal.side_wall);
-    c.polygon_flat(
+    c.polygon(
         &[(x0, y0), (x1, y0), (bx1, by0), (bx0, by0)],
         pal.side_wall.scale(0.85),
     );
-    c.polygon_flat(&[(x0, y1), (bx0, by1), (bx1, by1), (x1, y1)], pal.floor);
+    c.polygon(&[(x0, y1), (bx0, by1), (bx1, by1), (x1, y1)], pal.floor);
     c.rect(bx0, by0, bx1 - bx0, by1 - by0, pal.wall);
     // Edges of the box, as a storyboard artist would ink them.
     let ink = pal.side_wall.scale(0.6);
