@@ -456,6 +456,18 @@ fn bad_input_exits_2_with_a_reason() {
             vec!["produce", EXAMPLE, "--out", out_s, "--style", "noir"],
             "style",
         ),
+        (
+            vec!["produce", EXAMPLE, "--out", out_s, "--pdf-grid", "4x4"],
+            "expected 2x3 or 3x3",
+        ),
+        (
+            vec!["produce", EXAMPLE, "--out", out_s, "--budget=-3"],
+            "must not be negative",
+        ),
+        (
+            vec!["produce", EXAMPLE, "--out", out_s, "-j", "0"],
+            "--jobs",
+        ),
     ];
     for (args, needle) in cases {
         let o = alkemy(&args);

@@ -35,28 +35,28 @@ pub struct Args {
     pub out: PathBuf,
     /// Frame height: 480p, 720p or 1080p.
     #[arg(long, default_value = "720p")]
-    pub resolution: String,
+    pub resolution: Resolution,
     /// Frames per second.
     #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=120))]
     pub fps: u32,
     /// Frame aspect ratio: 16:9, 2.39:1, 1.85:1, 4:3, 1:1 or 9:16.
     #[arg(long, default_value = "16:9")]
-    pub aspect: String,
+    pub aspect: AspectRatio,
     /// Only these scenes, by number: `3-7`, `12A`, `1,4-6`.
     #[arg(long)]
-    pub scenes: Option<String>,
+    pub scenes: Option<SceneSelection>,
     /// Shot style: classic, documentary or tableau.
     #[arg(long, default_value = "classic")]
-    pub style: String,
+    pub style: StylePreset,
     /// Storyboard PDF layout: 2x3 (six panels a page) or 3x3.
-    #[arg(long, default_value = "2x3")]
-    pub pdf_grid: String,
+    #[arg(long, default_value = "2x3", value_parser = grid)]
+    pub pdf_grid: Grid,
     /// Cut scenes straight, without title cards and dissolves.
     #[arg(long)]
     pub no_title_cards: bool,
     /// Shots worked on at once (default: one per core).
     #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
+    pub jobs: Option<std::num::NonZeroUsize>,
     /// Print what the production would make and cost, then stop.
     #[arg(long)]
     pub dry_run: bool,
@@ -70,8 +70,8 @@ pub struct Args {
     pub provider: Option<String>,
     /// Most this production may spend, in US dollars. A production quoted
     /// above it does not start; a request that would pass it is never sent.
-    #[arg(long)]
-    pub budget: Option<String>,
+    #[arg(long, value_parser = budget)]
+    pub budget: Option<Money>,
     /// Providers configuration (TOML with `[chains]`, `[retry]`,
     /// `[timeouts]`…).
     #[arg(long, env = "ALKEMY_PROVIDERS_CONFIG")]
@@ -81,34 +81,25 @@ pub struct Args {
     pub prices: Option<PathBuf>,
 }
 
+/// `--budget`: US dollars, not negative.
+fn budget(s: &str) -> Result<Money, String> {
+    match s.parse::<Money>() {
+        Ok(m) if m >= Money::ZERO => Ok(m),
+        Ok(_) => Err("must not be negative".to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `--pdf-grid`: `2x3` or `3x3`.
+fn grid(s: &str) -> Result<Grid, String> {
+    match s {
+        "2x3" => Ok(Grid::TWO_BY_THREE),
+        "3x3" => Ok(Grid::THREE_BY_THREE),
+        other => Err(format!("unknown layout {other:?}; expected 2x3 or 3x3")),
+    }
+}
+
 fn options(args: &Args) -> anyhow::Result<ProduceOptions> {
-    let resolution: Resolution = args
-        .resolution
-        .parse()
-        .map_err(|e| bad_input(format!("--resolution: {e}")))?;
-    let aspect: AspectRatio = args
-        .aspect
-        .parse()
-        .map_err(|e| bad_input(format!("--aspect: {e}")))?;
-    let style: StylePreset = args
-        .style
-        .parse()
-        .map_err(|e| bad_input(format!("--style: {e}")))?;
-    let scenes = args
-        .scenes
-        .as_deref()
-        .map(str::parse::<SceneSelection>)
-        .transpose()
-        .map_err(|e| bad_input(format!("--scenes: {e}")))?;
-    let pdf_grid = match args.pdf_grid.as_str() {
-        "2x3" => Grid::TWO_BY_THREE,
-        "3x3" => Grid::THREE_BY_THREE,
-        other => {
-            return Err(bad_input(format!(
-                "--pdf-grid: unknown layout {other:?}; expected 2x3 or 3x3"
-            )));
-        }
-    };
     if args.out.is_file() {
         return Err(bad_input(format!(
             "--out {}: is a file; give a folder",
@@ -117,21 +108,18 @@ fn options(args: &Args) -> anyhow::Result<ProduceOptions> {
     }
     let mut options = ProduceOptions::new(&args.out);
     options.settings = ProjectSettings {
-        aspect,
-        resolution,
+        aspect: args.aspect,
+        resolution: args.resolution,
         fps: args.fps,
-        style: style.name().to_owned(),
+        style: args.style.name().to_owned(),
         budget: None,
     };
-    options.plan = PlanOptions::with_style(style);
-    options.scenes = scenes;
+    options.plan = PlanOptions::with_style(args.style);
+    options.scenes = args.scenes.clone();
     options.title_cards = !args.no_title_cards;
-    options.pdf_grid = pdf_grid;
+    options.pdf_grid = args.pdf_grid;
     if let Some(jobs) = args.jobs {
-        if jobs == 0 {
-            return Err(bad_input("--jobs: must be at least 1"));
-        }
-        options.concurrency = jobs;
+        options.concurrency = jobs.get();
     }
     Ok(options)
 }
@@ -139,15 +127,7 @@ fn options(args: &Args) -> anyhow::Result<ProduceOptions> {
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = options(&args)?;
-    let budget = args
-        .budget
-        .as_deref()
-        .map(|b| match b.parse::<Money>() {
-            Ok(m) if m >= Money::ZERO => Ok(m),
-            Ok(_) => Err(bad_input("--budget: must not be negative")),
-            Err(e) => Err(bad_input(format!("--budget: {e}"))),
-        })
-        .transpose()?;
+    let budget = args.budget;
     let (bytes, name) = read_script(&args.file)?;
     let script = Script { name, bytes };
     let offline = Models::offline();

@@ -11,8 +11,6 @@ use alkemy_studio::wire::ShotsJson;
 use alkemy_studio::{PlanOptions, StylePreset, plan, shotlist_csv};
 use anyhow::Context as _;
 
-use crate::exit::bad_input;
-
 /// Output format of `shots`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -32,22 +30,15 @@ pub struct Args {
     pub format: Format,
     /// Style preset: classic, documentary or tableau.
     #[arg(long, default_value = "classic")]
-    pub style: String,
+    pub style: StylePreset,
     /// Frame aspect ratio the prompts are composed for (JSON output).
     #[arg(long, default_value = "16:9")]
-    pub aspect: String,
+    pub aspect: AspectRatio,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let style: StylePreset = args
-        .style
-        .parse()
-        .map_err(|e| bad_input(format!("--style: {e}")))?;
-    let aspect: AspectRatio = args
-        .aspect
-        .parse()
-        .map_err(|e| bad_input(format!("--aspect: {e}")))?;
+    let (style, aspect) = (args.style, args.aspect);
     let breakdown = alkemy_script::breakdown(&crate::input::read_screenplay(&args.file)?);
     let mut list = plan(&breakdown, &PlanOptions::with_style(style));
     let out = match args.format {

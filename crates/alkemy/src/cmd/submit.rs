@@ -37,16 +37,16 @@ pub struct Args {
     pub title: Option<String>,
     /// Frame height: 480p, 720p or 1080p (default 720p for a new project).
     #[arg(long)]
-    pub resolution: Option<String>,
+    pub resolution: Option<Resolution>,
     /// Aspect ratio, e.g. 16:9 or 2.39:1.
     #[arg(long)]
-    pub aspect: Option<String>,
+    pub aspect: Option<AspectRatio>,
     /// Frames per second.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=120))]
     pub fps: Option<u32>,
     /// Shot style: classic, documentary or tableau.
     #[arg(long)]
-    pub style: Option<String>,
+    pub style: Option<StylePreset>,
     /// Attempts per job before it fails for good (a killed worker costs one).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub attempts: u32,
@@ -56,28 +56,21 @@ pub struct Args {
 }
 
 /// The settings the flags ask for, over `base`.
-fn settings(args: &Args, base: &ProjectSettings) -> anyhow::Result<ProjectSettings> {
+fn settings(args: &Args, base: &ProjectSettings) -> ProjectSettings {
     let mut s = base.clone();
-    if let Some(r) = &args.resolution {
-        s.resolution = r
-            .parse::<Resolution>()
-            .map_err(|e| bad_input(format!("--resolution: {e}")))?;
+    if let Some(r) = args.resolution {
+        s.resolution = r;
     }
-    if let Some(a) = &args.aspect {
-        s.aspect = a
-            .parse::<AspectRatio>()
-            .map_err(|e| bad_input(format!("--aspect: {e}")))?;
+    if let Some(a) = args.aspect {
+        s.aspect = a;
     }
     if let Some(f) = args.fps {
         s.fps = f;
     }
-    if let Some(style) = &args.style {
-        let preset: StylePreset = style
-            .parse()
-            .map_err(|e| bad_input(format!("--style: {e}")))?;
-        s.style = preset.name().to_owned();
+    if let Some(style) = args.style {
+        s.style = style.name().to_owned();
     }
-    Ok(s)
+    s
 }
 
 /// Runs the command.
@@ -125,7 +118,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .project(user.id, id)
                     .await
                     .map_err(|e| store_error(e, &format!("project {id}")))?;
-                let wanted = settings(&args, &project.settings)?;
+                let wanted = settings(&args, &project.settings);
                 if wanted == project.settings {
                     project
                 } else {
@@ -153,7 +146,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         user.id,
                         NewProject {
                             title,
-                            settings: settings(&args, &ProjectSettings::default())?,
+                            settings: settings(&args, &ProjectSettings::default()),
                             ..NewProject::default()
                         },
                     )
