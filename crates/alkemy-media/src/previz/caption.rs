@@ -25,7 +25,7 @@ pub fn band_height(width: u32, height: u32) -> u32 {
     h.min(height / 3)
 }
 
-/// Draws the band across the bottom `band_h` rows of the pixmap.
+/// Draws the band across the bottom `band_h` rows of the image.
 pub fn draw_band(c: &mut Canvas<'_>, shot: &Shot, band_h: f32) {
     let width = c.width() as f32;
     let full_h = c.height() as f32;
