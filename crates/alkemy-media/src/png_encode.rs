@@ -20,6 +20,10 @@ const FALLBACK_RATIO: f64 = 0.5;
 /// Encodes packed RGB rows as PNG: the run encoder for drawn images, the
 /// `png` crate's filtered deflate for anything else.
 pub fn encode_rgb(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>> {
+    if width as usize * 3 + 1 > MAX_DISTANCE {
+        // Rows too long for "same as the row above" to be a deflate distance.
+        return encode_general(width, height, rgb);
+    }
     let fast = encode_runs(width, height, rgb)?;
     if (fast.len() as f64) <= rgb.len() as f64 * FALLBACK_RATIO {
         Ok(fast)
@@ -530,6 +534,19 @@ mod tests {
         let rgb = drawn(w, 3, 9);
         let png = encode_runs(w, 3, &rgb).unwrap();
         assert_eq!(decode(&png), (w, 3, rgb));
+    }
+
+    #[test]
+    fn rows_past_the_deflate_window_use_the_general_encoder() {
+        let w = 11_000;
+        let rgb = drawn(w, 2, 5);
+        assert!(encode_runs(w, 2, &rgb).is_err());
+        // Wider than an `RgbImage` may be, so compared with the png crate's
+        // output rather than decoded.
+        assert_eq!(
+            encode_rgb(w, 2, &rgb).unwrap(),
+            encode_general(w, 2, &rgb).unwrap()
+        );
     }
 
     #[test]
