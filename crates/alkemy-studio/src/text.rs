@@ -10,8 +10,10 @@ pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The letter runs of `text` (ASCII letters, apostrophes inside a word and
-/// any non-ASCII byte count as letters), split on everything else; a
-/// byte-level scan for the hot cue matching.
+/// any non-ASCII byte count as letters), split on everything else: the
+/// words the cue matching reads (it scans them inline; this is their
+/// definition, which its tests hold it to).
+#[cfg(test)]
 pub(crate) fn letter_runs(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -35,17 +37,29 @@ pub(crate) fn letter_runs(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Number of words in `text` (runs of bytes other than ASCII whitespace:
-/// counted on bytes because it runs on every beat of a feature).
+/// 1 if `b` is ASCII whitespace (`u8::is_ascii_whitespace`: space, tab,
+/// LF, FF, CR), else 0; written with compares only so loops over it
+/// vectorise.
+fn ascii_space(b: u8) -> u8 {
+    u8::from(b == b' ') | (u8::from(b.wrapping_sub(b'\t') < 5) & u8::from(b != 0x0b))
+}
+
+/// Number of words in `text` (runs of bytes other than ASCII whitespace).
+/// Counted as word starts (a non-space byte after a space, or first)
+/// without branches, in blocks whose count fits a byte, so the loop
+/// vectorises: it runs on every beat of a feature.
 pub(crate) fn word_count(text: &str) -> usize {
-    let mut count = 0;
-    let mut in_word = false;
-    for &b in text.as_bytes() {
-        let space = b.is_ascii_whitespace();
-        if !space && !in_word {
-            count += 1;
-        }
-        in_word = !space;
+    let bytes = text.as_bytes();
+    let Some(&first) = bytes.first() else {
+        return 0;
+    };
+    let mut count = usize::from(ascii_space(first) ^ 1);
+    let (before, after) = (&bytes[..bytes.len() - 1], &bytes[1..]);
+    for (a, b) in before.chunks(255).zip(after.chunks(255)) {
+        let block = a.iter().zip(b).fold(0u8, |n, (&a, &b)| {
+            n + (ascii_space(a) & (ascii_space(b) ^ 1))
+        });
+        count += usize::from(block);
     }
     count
 }
@@ -79,19 +93,33 @@ pub(crate) type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 /// preferred when it fits.
 pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(max_chars.min(text.len()) + 3);
+    push_excerpt(&mut out, text, max_chars);
+    out
+}
+
+/// Appends [`excerpt`]`(text, max_chars)` to `out`.
+///
+/// Words are split on Unicode whitespace exactly as `str::split_whitespace`
+/// does, but ASCII is decided byte by byte (descriptions are made for every
+/// shot of a feature).
+pub(crate) fn push_excerpt(out: &mut String, text: &str, max_chars: usize) {
     let mut chars = 0usize;
     let mut cut = false;
-    for word in text.split_whitespace() {
-        let n = word.chars().count();
-        let needed = if out.is_empty() { n } else { n + 1 };
+    let mut first = true;
+    let mut at = 0;
+    while let Some((start, end, n)) = next_word(text, at) {
+        at = end;
+        let word = &text[start..end];
+        let needed = if first { n } else { n + 1 };
         if chars + needed > max_chars {
             cut = true;
             break;
         }
-        if !out.is_empty() {
+        if !first {
             out.push(' ');
         }
         out.push_str(word);
+        first = false;
         chars += needed;
         // Stop after a sentence once there is enough to read.
         if chars >= 24 && ends_sentence(word) {
@@ -102,7 +130,61 @@ pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {
     if cut {
         out.push('…');
     }
-    out
+}
+
+/// Whether the char starting at byte `i` of `text` is whitespace (as
+/// `char::is_whitespace`), and its length in bytes.
+fn space_at(text: &str, i: usize) -> (bool, usize) {
+    let Some(&b) = text.as_bytes().get(i) else {
+        return (false, 1);
+    };
+    if b < 0x80 {
+        return (matches!(b, b' ' | b'\t'..=b'\r'), 1);
+    }
+    text.get(i..)
+        .and_then(|rest| rest.chars().next())
+        .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8()))
+}
+
+/// The next whitespace-separated word at or after byte `from`: its byte
+/// range and its length in chars.
+fn next_word(text: &str, mut from: usize) -> Option<(usize, usize, usize)> {
+    let bytes = text.as_bytes();
+    let len = bytes.len();
+    loop {
+        let &b = bytes.get(from)?;
+        if b < 0x80 {
+            if !matches!(b, b' ' | b'\t'..=b'\r') {
+                break;
+            }
+            from += 1;
+        } else {
+            let (space, n) = space_at(text, from);
+            if !space {
+                break;
+            }
+            from += n;
+        }
+    }
+    let start = from;
+    let mut chars = 0;
+    while from < len {
+        let b = bytes[from];
+        if b < 0x80 {
+            if matches!(b, b' ' | b'\t'..=b'\r') {
+                break;
+            }
+            from += 1;
+        } else {
+            let (space, n) = space_at(text, from);
+            if space {
+                break;
+            }
+            from += n;
+        }
+        chars += 1;
+    }
+    Some((start, from, chars))
 }
 
 fn ends_sentence(word: &str) -> bool {
@@ -121,6 +203,30 @@ fn is_abbreviation(word: &str) -> bool {
 /// `Dr. Bennett`, `MCCLANE` → `Mcclane`.
 pub(crate) fn title_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
+    push_title_case(&mut out, name);
+    out
+}
+
+/// Appends [`title_case`]`(name)` to `out`.
+pub(crate) fn push_title_case(out: &mut String, name: &str) {
+    if name.is_ascii() {
+        // Byte by byte: the same rules, with no case tables.
+        let mut start = true;
+        for &b in name.as_bytes() {
+            if b.is_ascii_alphabetic() {
+                out.push(char::from(if start {
+                    b.to_ascii_uppercase()
+                } else {
+                    b.to_ascii_lowercase()
+                }));
+                start = false;
+            } else {
+                out.push(char::from(b));
+                start = b != b'\'';
+            }
+        }
+        return;
+    }
     let mut start = true;
     for c in name.chars() {
         if c.is_alphabetic() {
@@ -136,16 +242,21 @@ pub(crate) fn title_case(name: &str) -> String {
             start = c != '\'' && c != '’';
         }
     }
-    out
 }
 
 /// Joins names as prose: `A`, `A and B`, `A, B and C`.
 pub(crate) fn join_names<S: AsRef<str>>(names: &[S]) -> String {
+    let mut out = String::new();
+    push_join_names(&mut out, names);
+    out
+}
+
+/// Appends [`join_names`]`(names)` to `out`.
+pub(crate) fn push_join_names<S: AsRef<str>>(out: &mut String, names: &[S]) {
     match names {
-        [] => String::new(),
-        [one] => one.as_ref().to_owned(),
+        [] => {}
+        [one] => out.push_str(one.as_ref()),
         [init @ .., last] => {
-            let mut out = String::new();
             for (i, n) in init.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
@@ -154,7 +265,6 @@ pub(crate) fn join_names<S: AsRef<str>>(names: &[S]) -> String {
             }
             out.push_str(" and ");
             out.push_str(last.as_ref());
-            out
         }
     }
 }
@@ -194,6 +304,74 @@ mod tests {
             excerpt("Dr. Bennett comes in and sits down slowly.", 80).len(),
             42
         );
+    }
+
+    /// The straightforward definition of [`excerpt`] (over
+    /// `split_whitespace` and `chars`), which the byte-level one must match.
+    fn excerpt_reference(text: &str, max_chars: usize) -> String {
+        let mut out = String::new();
+        let mut chars = 0usize;
+        let mut cut = false;
+        for word in text.split_whitespace() {
+            let n = word.chars().count();
+            let needed = if out.is_empty() { n } else { n + 1 };
+            if chars + needed > max_chars {
+                cut = true;
+                break;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+            chars += needed;
+            if chars >= 24 && ends_sentence(word) {
+                cut = false;
+                break;
+            }
+        }
+        if cut {
+            out.push('…');
+        }
+        out
+    }
+
+    /// The definition of [`title_case`] on `char`s, for every input.
+    fn title_case_reference(name: &str) -> String {
+        let mut out = String::new();
+        let mut start = true;
+        for c in name.chars() {
+            if c.is_alphabetic() {
+                if start {
+                    out.extend(c.to_uppercase());
+                } else {
+                    out.extend(c.to_lowercase());
+                }
+                start = false;
+            } else {
+                out.push(c);
+                start = c != '\'' && c != '’';
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn byte_level_text_helpers_match_their_definitions(
+            text in "([a-zA-Z.!?'’\"éßÉǆ]{1,9}[ \t\n\u{0B}\u{0C}\r\u{A0}\u{85}\u{2003}\u{3000}]{1,3}){0,30}",
+            max in 0usize..120,
+        ) {
+            proptest::prop_assert_eq!(excerpt(&text, max), excerpt_reference(&text, max));
+            let mut prefixed = String::from("x: ");
+            push_excerpt(&mut prefixed, &text, max);
+            proptest::prop_assert_eq!(&prefixed[3..], excerpt_reference(&text, max));
+            proptest::prop_assert_eq!(title_case(&text), title_case_reference(&text));
+            let naive = text
+                .split(|c: char| c.is_ascii_whitespace())
+                .filter(|w| !w.is_empty())
+                .count();
+            proptest::prop_assert_eq!(word_count(&text), naive);
+        }
     }
 
     #[test]

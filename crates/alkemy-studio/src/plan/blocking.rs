@@ -90,8 +90,8 @@ impl Stage {
     }
 
     /// Names sorted along the line (unknown names last, in given order).
-    fn sorted<'a>(&self, names: &'a [String]) -> Vec<&'a String> {
-        let mut v: Vec<&String> = names.iter().collect();
+    fn sorted<'a, S: AsRef<str>>(&self, names: &'a [S]) -> Vec<&'a str> {
+        let mut v: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
         v.sort_by_key(|n| self.rank(n).unwrap_or(usize::MAX));
         v
     }
@@ -99,8 +99,13 @@ impl Stage {
     /// A group in frame (two-shot, group shot, action): spread evenly across
     /// the frame in line order, each facing as on the line.
     pub fn group(&self, names: &[String]) -> Vec<Figure> {
+        self.group_of(names)
+    }
+
+    /// [`group`](Self::group) of borrowed or owned names.
+    pub(crate) fn group_of<S: AsRef<str>>(&self, names: &[S]) -> Vec<Figure> {
         if let [one] = names {
-            return vec![self.single(one)];
+            return vec![self.single(one.as_ref())];
         }
         let sorted = self.sorted(names);
         let n = sorted.len() as f32;
@@ -108,7 +113,7 @@ impl Stage {
             .into_iter()
             .enumerate()
             .map(|(i, name)| Figure {
-                name: name.clone(),
+                name: name.to_owned(),
                 x: (i as f32 + 1.0) / (n + 1.0),
                 facing: self.facing(name),
                 foreground: false,

@@ -22,11 +22,11 @@ use alkemy_core::{
 use super::Draft;
 use super::DraftRole;
 use super::blocking::Stage;
-use super::grammar::{MoveCue, angle_cue, cues, intensity, is_off_screen, movement_cue};
+use super::grammar::{MoveCue, angle_cue, cues, intensity, is_off_screen};
 use super::props::{is_insertable, prop_name};
 use super::setups::SetupKey;
 use super::style::{StyleParams, size_at, size_rank};
-use crate::text::{excerpt, word_count};
+use crate::text::{excerpt, push_excerpt, word_count};
 
 /// An action paragraph longer than this (in words) ends a dialogue exchange.
 const EXCHANGE_BREAK_WORDS: usize = 25;
@@ -51,7 +51,7 @@ pub(crate) struct SceneInput<'a> {
 
 /// Position of each dialogue beat in its exchange: `(exchange id, index,
 /// exchange length)`; `None` for other beats.
-fn exchanges(beats: &[Beat]) -> Vec<Option<(usize, usize, usize)>> {
+fn exchanges(beats: &[Beat], words: &[usize]) -> Vec<Option<(usize, usize, usize)>> {
     let mut out = vec![None; beats.len()];
     let mut id = 0usize;
     let mut counts: Vec<usize> = vec![0];
@@ -65,8 +65,8 @@ fn exchanges(beats: &[Beat]) -> Vec<Option<(usize, usize, usize)>> {
                 out[i] = Some((id, counts[id], 0));
                 counts[id] += 1;
             }
-            Beat::Action { text, centered, .. } => {
-                if (*centered || word_count(text) > EXCHANGE_BREAK_WORDS) && counts[id] > 0 {
+            Beat::Action { centered, .. } => {
+                if (*centered || words[i] > EXCHANGE_BREAK_WORDS) && counts[id] > 0 {
                     id += 1;
                     counts.push(0);
                 }
@@ -87,20 +87,19 @@ fn exchanges(beats: &[Beat]) -> Vec<Option<(usize, usize, usize)>> {
 }
 
 /// The on-screen speakers of exchange `ex`, in order of first line.
-fn participants(
-    beats: &[Beat],
+fn participants<'a>(
+    beats: &'a [Beat],
     ex_of: &[Option<(usize, usize, usize)>],
     off: &[bool],
     ex: usize,
-) -> Vec<String> {
-    let mut v: Vec<String> = Vec::new();
+) -> Vec<&'a str> {
+    let mut v: Vec<&str> = Vec::new();
     for ((beat, pos), off) in beats.iter().zip(ex_of).zip(off) {
         if let (Beat::Dialogue { speaker, .. }, Some((e, _, _))) = (beat, pos)
             && *e == ex
             && !off
-            && !v.contains(speaker)
         {
-            v.push(speaker.clone());
+            add_unique(&mut v, speaker);
         }
     }
     v
@@ -108,16 +107,16 @@ fn participants(
 
 /// Whom a line is said to: the nearest other on-screen speaker of the
 /// exchange before it, else after it, else anyone else on stage.
-fn listener(
-    beats: &[Beat],
+fn listener<'a>(
+    beats: &'a [Beat],
     ex_of: &[Option<(usize, usize, usize)>],
     off: &[bool],
     at: usize,
     speaker: &str,
-    on_stage: &[String],
-) -> Option<String> {
+    on_stage: &[&'a str],
+) -> Option<&'a str> {
     let ex = ex_of[at].map(|(e, _, _)| e);
-    let other = |i: usize| -> Option<&String> {
+    let other = |i: usize| -> Option<&'a str> {
         match (&beats[i], ex_of[i]) {
             (Beat::Dialogue { speaker: s, .. }, Some((e, _, _)))
                 if Some(e) == ex && s != speaker && !off[i] =>
@@ -131,8 +130,7 @@ fn listener(
         .rev()
         .find_map(other)
         .or_else(|| (at + 1..beats.len()).find_map(other))
-        .cloned()
-        .or_else(|| on_stage.iter().find(|n| *n != speaker).cloned())
+        .or_else(|| on_stage.iter().find(|n| **n != speaker).copied())
 }
 
 /// How big the opening shot of a scene is, if it needs one: a new place
@@ -151,12 +149,9 @@ pub(crate) fn establishing_size(prev: Option<&Scene>, scene: &Scene) -> Option<S
     let Some(prev) = prev else {
         return Some(full);
     };
-    let outer = |s: &Scene| {
-        s.location_path
-            .first()
-            .cloned()
-            .unwrap_or_else(|| s.location.clone())
-    };
+    fn outer(s: &Scene) -> &str {
+        s.location_path.first().unwrap_or(&s.location)
+    }
     if outer(prev) != outer(scene) || prev.int_ext != scene.int_ext {
         return Some(full);
     }
@@ -211,7 +206,12 @@ fn is_rigged(m: CameraMovement) -> bool {
 /// Characters of the scene an action paragraph names in ordinary case
 /// (`Steel sits.`, `Steel's face`): the breakdown only reports names in
 /// capitals. A name counts when written capitalised as a whole word.
-fn named_in_prose(text: &str, scene: &Scene, proper_names: &[String], out: &mut Vec<String>) {
+fn named_in_prose<'a>(
+    text: &str,
+    scene: &'a Scene,
+    proper_names: &[String],
+    out: &mut Vec<&'a str>,
+) {
     for (c, proper) in scene.characters.iter().zip(proper_names) {
         if out.iter().any(|n| n == c) {
             continue;
@@ -224,7 +224,7 @@ fn named_in_prose(text: &str, scene: &Scene, proper_names: &[String], out: &mut 
             let after = text[end..].chars().next();
             let boundary = |ch: Option<char>| ch.is_none_or(|ch| !ch.is_alphanumeric());
             if boundary(before) && boundary(after) {
-                out.push(c.clone());
+                out.push(c);
                 break;
             }
             from = end;
@@ -236,10 +236,45 @@ fn contains(outer: Span, inner: Span) -> bool {
     outer.start_line <= inner.start_line && inner.end_line <= outer.end_line
 }
 
-fn add_unique(list: &mut Vec<String>, name: &str) {
-    if !list.iter().any(|n| n == name) {
-        list.push(name.to_owned());
+fn add_unique<'a>(list: &mut Vec<&'a str>, name: &'a str) {
+    if !list.contains(&name) {
+        list.push(name);
     }
+}
+
+/// What the rules read of a beat, computed once per scene: its word count
+/// and, for action, its movement and angle cues.
+#[derive(Debug, Clone, Copy, Default)]
+struct BeatFacts {
+    words: usize,
+    cue: Option<MoveCue>,
+    angle: Option<CameraAngle>,
+}
+
+fn beat_facts(beat: &Beat) -> BeatFacts {
+    match beat {
+        Beat::Action { text, .. } => {
+            let (cue, angle) = cues(text);
+            BeatFacts {
+                words: word_count(text),
+                cue,
+                angle,
+            }
+        }
+        Beat::Dialogue { text, .. } => BeatFacts {
+            words: word_count(text),
+            ..BeatFacts::default()
+        },
+        Beat::Transition { .. } => BeatFacts::default(),
+    }
+}
+
+/// `speaker: "excerpt"`, the dialogue shots' description of a line.
+fn push_line(out: &mut String, speaker: &str, text: &str) {
+    out.push_str(speaker);
+    out.push_str(": \"");
+    push_excerpt(out, text, EXCERPT_CHARS);
+    out.push('"');
 }
 
 /// Covers one scene with draft shots, in script order; never empty.
@@ -252,7 +287,9 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
         stage,
     } = *input;
     let beats = &scene.beats;
-    let ex_of = exchanges(beats);
+    let facts: Vec<BeatFacts> = beats.iter().map(beat_facts).collect();
+    let word_counts: Vec<usize> = facts.iter().map(|f| f.words).collect();
+    let ex_of = exchanges(beats, &word_counts);
     let off_flags: Vec<bool> = beats
         .iter()
         .map(|b| matches!(b, Beat::Dialogue { extensions, .. } if is_off_screen(extensions)))
@@ -270,18 +307,18 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
         CameraAngle::EyeLevel
     };
     let mut drafts: Vec<Draft> = Vec::with_capacity(beats.len() + 2);
-    let mut on_stage: Vec<String> = Vec::new();
+    let mut on_stage: Vec<&str> = Vec::new();
     let mut inserted: Vec<String> = Vec::new();
 
     if params.establishing
         && let Some(size) = establishing_size(prev, scene)
     {
-        let first_action = beats.iter().find_map(|b| match b {
-            Beat::Action { text, .. } => Some(text.as_str()),
-            _ => None,
-        });
+        let first_action = beats
+            .iter()
+            .zip(&facts)
+            .find_map(|(b, f)| matches!(b, Beat::Action { .. }).then_some(f));
         let reveal = params.movement_from_action
-            && first_action.is_some_and(|t| movement_cue(t) == Some(MoveCue::Reveal));
+            && first_action.is_some_and(|f| f.cue == Some(MoveCue::Reveal));
         let movement = if reveal {
             movement_for(Some(MoveCue::Reveal), params, Facing::Camera)
         } else {
@@ -320,9 +357,12 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                         s.push('\n');
                         s.push_str(text);
                     }
-                    last.weight += 800 + 300 * word_count(text) as u64;
+                    last.weight += 800 + 300 * facts[i].words as u64;
                     continue;
                 }
+                let mut description = String::with_capacity(16 + EXCERPT_CHARS);
+                description.push_str("Title card: ");
+                push_excerpt(&mut description, text, EXCERPT_CHARS);
                 drafts.push(Draft {
                     role: DraftRole::Title,
                     size: ShotSize::Insert,
@@ -333,8 +373,8 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     lines: Vec::new(),
                     subject: Some(text.clone()),
                     span: *span,
-                    weight: 800 + 300 * word_count(text) as u64,
-                    description: format!("Title card: {}", excerpt(text, EXCERPT_CHARS)),
+                    weight: 800 + 300 * facts[i].words as u64,
+                    description,
                     setup: SetupKey::Insert(String::from("title")),
                 });
             }
@@ -344,7 +384,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 span,
                 ..
             } => {
-                let mut named: Vec<String> = Vec::new();
+                let mut named: Vec<&str> = Vec::new();
                 for c in characters {
                     if scene.characters.iter().any(|s| s == c) {
                         add_unique(&mut named, c);
@@ -359,8 +399,11 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 } else {
                     named
                 };
-                let words = word_count(text);
-                let (cue, angle_hint) = cues(text);
+                let BeatFacts {
+                    words,
+                    cue,
+                    angle: angle_hint,
+                } = facts[i];
                 let cue = cue.filter(|_| params.movement_from_action);
                 let in_exchange = seen_dialogue && words <= EXCHANGE_BREAK_WORDS;
                 let size = match (cast.len(), cue) {
@@ -383,7 +426,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 let setup = if is_rigged(movement) {
                     SetupKey::Move(i)
                 } else if let ([one], true) = (cast.as_slice(), size >= ShotSize::Medium) {
-                    SetupKey::Favouring(one.clone())
+                    SetupKey::Favouring((*one).to_owned())
                 } else {
                     SetupKey::Master
                 };
@@ -393,7 +436,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     angle,
                     movement,
                     lens_mm: None,
-                    cast: stage.group(&cast),
+                    cast: stage.group_of(&cast),
                     lines: Vec::new(),
                     subject: None,
                     span: *span,
@@ -450,7 +493,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
             } => {
                 let off = off_flags[i];
                 seen_dialogue = true;
-                let words = word_count(text) as u64;
+                let words = facts[i].words as u64;
                 let weight = (words * 400 + 600).max(1000);
                 let pos = ex_of[i];
                 if !off {
@@ -461,21 +504,23 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     && let Some(last) = drafts.last_mut()
                     && last.role.is_dialogue()
                 {
-                    let mut names: Vec<String> = last.cast.iter().map(|f| f.name.clone()).collect();
+                    let mut names: Vec<&str> = last.cast.iter().map(|f| f.name.as_str()).collect();
                     if !off {
                         add_unique(&mut names, speaker);
                     }
+                    let cast = stage.group_of(&names);
+                    let mut description = String::with_capacity(64);
+                    description.push_str("Two-shot: ");
+                    crate::text::push_join_names(&mut description, &names);
+                    description.push_str(" speak at once");
                     last.size = params.clamp_size(params.widest_coverage.min(ShotSize::Medium));
                     last.angle = base_angle;
-                    last.cast = stage.group(&names);
+                    last.cast = cast;
                     last.setup = SetupKey::Master;
                     last.span = last.span.cover(*span);
                     last.weight += weight;
                     last.lines.push((speaker.clone(), text.clone()));
-                    last.description = format!(
-                        "Two-shot: {} speak at once",
-                        crate::text::join_names(&names)
-                    );
+                    last.description = description;
                     continue;
                 }
                 // Tableau: one take holds several lines of the exchange.
@@ -486,9 +531,10 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     && Some(exchange) == pos.map(|(e, _, _)| e)
                     && (last.lines.len() as u32) < params.lines_per_shot
                 {
-                    let mut names: Vec<String> = last.cast.iter().map(|f| f.name.clone()).collect();
+                    let mut names: Vec<&str> = last.cast.iter().map(|f| f.name.as_str()).collect();
                     add_unique(&mut names, speaker);
-                    last.cast = stage.group(&names);
+                    let cast = stage.group_of(&names);
+                    last.cast = cast;
                     last.span = last.span.cover(*span);
                     last.weight += weight;
                     last.lines.push((speaker.clone(), text.clone()));
@@ -496,35 +542,41 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 }
                 let (exchange, k, n) = pos.unwrap_or((usize::MAX, 0, 1));
                 let role = DraftRole::Dialogue { exchange };
-                let line = format!("{speaker}: \"{}\"", excerpt(text, EXCERPT_CHARS));
                 if off {
-                    let listeners: Vec<String> =
-                        on_stage.iter().filter(|n| *n != speaker).cloned().collect();
+                    let listeners: Vec<&str> =
+                        on_stage.iter().copied().filter(|n| n != speaker).collect();
                     let (size, setup) = match listeners.as_slice() {
                         [] => (ShotSize::Wide, SetupKey::Master),
-                        [one] => (params.widest_coverage, SetupKey::Favouring(one.clone())),
+                        [one] => (
+                            params.widest_coverage,
+                            SetupKey::Favouring((*one).to_owned()),
+                        ),
                         _ => (ShotSize::Full, SetupKey::Master),
                     };
                     let ext = extensions.first().map_or("O.S.", String::as_str);
-                    let description = if listeners.is_empty() {
-                        format!(
-                            "{speaker} ({ext}) over the scene: \"{}\"",
-                            excerpt(text, EXCERPT_CHARS)
-                        )
+                    let mut description = String::with_capacity(48 + EXCERPT_CHARS);
+                    if listeners.is_empty() {
+                        description.push_str(speaker);
+                        description.push_str(" (");
+                        description.push_str(ext);
+                        description.push_str(") over the scene: \"");
                     } else {
-                        format!(
-                            "{} listening; {speaker} ({ext}): \"{}\"",
-                            crate::text::join_names(&listeners),
-                            excerpt(text, EXCERPT_CHARS)
-                        )
-                    };
+                        crate::text::push_join_names(&mut description, &listeners);
+                        description.push_str(" listening; ");
+                        description.push_str(speaker);
+                        description.push_str(" (");
+                        description.push_str(ext);
+                        description.push_str("): \"");
+                    }
+                    push_excerpt(&mut description, text, EXCERPT_CHARS);
+                    description.push('"');
                     drafts.push(Draft {
                         role: DraftRole::Reaction,
                         size: params.clamp_size(size),
                         angle: base_angle,
                         movement: params.base_movement,
                         lens_mm: None,
-                        cast: stage.group(&listeners),
+                        cast: stage.group_of(&listeners),
                         lines: vec![(speaker.clone(), text.clone())],
                         subject: None,
                         span: *span,
@@ -537,9 +589,18 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 let partner = listener(beats, &ex_of, &off_flags, i, speaker, &on_stage);
                 if k == 0 && params.two_shot_first && partner.is_some() {
                     let mut names = participants(beats, &ex_of, &off_flags, exchange);
-                    if let Some(p) = &partner {
+                    if let Some(p) = partner {
                         add_unique(&mut names, p);
                     }
+                    let mut description = String::with_capacity(48 + EXCERPT_CHARS);
+                    description.push_str(if names.len() > MAX_TWO_SHOT {
+                        "Group shot: "
+                    } else {
+                        "Two-shot: "
+                    });
+                    crate::text::push_join_names(&mut description, &names);
+                    description.push_str(" — ");
+                    push_line(&mut description, speaker, text);
                     let size = if names.len() > MAX_TWO_SHOT {
                         ShotSize::Wide.max(params.widest_coverage.min(ShotSize::Full))
                     } else {
@@ -551,20 +612,12 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                         angle: base_angle,
                         movement: params.base_movement,
                         lens_mm: None,
-                        cast: stage.group(&names),
+                        cast: stage.group_of(&names),
                         lines: vec![(speaker.clone(), text.clone())],
                         subject: None,
                         span: *span,
                         weight,
-                        description: format!(
-                            "{}: {} — {line}",
-                            if names.len() > MAX_TWO_SHOT {
-                                "Group shot"
-                            } else {
-                                "Two-shot"
-                            },
-                            crate::text::join_names(&names)
-                        ),
+                        description,
                         setup: SetupKey::Master,
                     });
                     continue;
@@ -582,18 +635,24 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     && progress < 0.5
                     && size <= ShotSize::MediumCloseUp
                     && partner.is_some();
-                let (cast, angle, description) = match (&partner, ots) {
-                    (Some(p), true) => (
-                        stage.over_the_shoulder(speaker, p),
-                        if pov_scene {
-                            CameraAngle::Pov
-                        } else {
-                            CameraAngle::OverTheShoulder
-                        },
-                        format!("Over {p}'s shoulder on {line}"),
-                    ),
-                    _ => (vec![stage.single(speaker)], base_angle, line),
+                let mut description = String::with_capacity(48 + EXCERPT_CHARS);
+                let (cast, angle) = match (partner, ots) {
+                    (Some(p), true) => {
+                        description.push_str("Over ");
+                        description.push_str(p);
+                        description.push_str("'s shoulder on ");
+                        (
+                            stage.over_the_shoulder(speaker, p),
+                            if pov_scene {
+                                CameraAngle::Pov
+                            } else {
+                                CameraAngle::OverTheShoulder
+                            },
+                        )
+                    }
+                    _ => (vec![stage.single(speaker)], base_angle),
                 };
+                push_line(&mut description, speaker, text);
                 let push = params.base_movement == CameraMovement::Static
                     && params.push_in_words.is_some_and(|w| words >= u64::from(w));
                 let (movement, setup) = if push {

@@ -2,13 +2,14 @@
 //! action's verbs, angles from cues, off-screen speech, and how heated a line
 //! is.
 //!
-//! Matching is on whole words, ASCII case-insensitively, with no allocation
-//! per word beyond a small reused buffer: this runs on every paragraph of a
-//! feature film and must stay in the microseconds.
+//! Matching is on whole words, ASCII case-insensitively, with no allocation:
+//! each word becomes a 128-bit key looked up in a table built at compile
+//! time, because this runs on every paragraph of a feature film and must
+//! stay in the microseconds.
 
 use alkemy_core::CameraAngle;
 
-use crate::text::{letter_runs, words};
+use crate::text::words;
 
 /// What the action asks of the camera.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -47,54 +48,346 @@ impl MoveCue {
     }
 }
 
-fn single_word_cue(w: &str) -> Option<MoveCue> {
-    Some(match w {
-        "walk" | "walks" | "walking" | "walked" | "stroll" | "strolls" | "strolling" | "stride"
-        | "strides" | "striding" | "cross" | "crosses" | "crossing" | "pace" | "paces"
-        | "pacing" | "wander" | "wanders" | "wandering" | "march" | "marches" | "marching"
-        | "drive" | "drives" | "driving" | "ride" | "rides" | "riding" | "follow" | "follows"
-        | "following" | "heads" | "limps" | "limping" | "trudges" | "saunters" | "swims"
-        | "swimming" => MoveCue::Track,
-        "run" | "runs" | "running" | "ran" | "race" | "races" | "racing" | "sprint" | "sprints"
-        | "sprinting" | "chase" | "chases" | "chasing" | "flee" | "flees" | "fleeing"
-        | "scramble" | "scrambles" | "fight" | "fights" | "fighting" | "struggle" | "struggles"
-        | "struggling" | "tackle" | "tackles" | "dash" | "dashes" | "bolts" | "rush" | "rushes"
-        | "rushing" | "lunge" | "lunges" | "punch" | "punches" | "brawl" | "wrestle"
-        | "wrestles" | "stumbles" | "staggers" | "grabs" | "shoves" => MoveCue::Handheld,
-        "reveal" | "reveals" | "revealing" | "revealed" | "rises" | "rising" | "looms"
-        | "looming" | "towers" | "towering" | "soars" | "soaring" | "unveils" => MoveCue::Reveal,
-        "approach" | "approaches" | "approaching" | "leans" | "realizes" | "realises"
-        | "stares" | "staring" | "notices" | "creeps" | "closes" => MoveCue::PushIn,
-        "retreat" | "retreats" | "retreating" | "recedes" | "receding" | "withdraws" => {
-            MoveCue::PullOut
-        }
-        "turns" | "turning" | "spins" | "glances" | "whirls" | "swivels" => MoveCue::Pan,
-        "falls" | "collapses" | "drops" | "sinks" | "kneels" => MoveCue::TiltDown,
-        "climbs" | "ascends" => MoveCue::TiltUp,
-        _ => return None,
-    })
+/// Single words that ask for a camera move.
+const MOVE_WORDS: &[(MoveCue, &[&str])] = &[
+    (
+        MoveCue::Track,
+        &[
+            "walk",
+            "walks",
+            "walking",
+            "walked",
+            "stroll",
+            "strolls",
+            "strolling",
+            "stride",
+            "strides",
+            "striding",
+            "cross",
+            "crosses",
+            "crossing",
+            "pace",
+            "paces",
+            "pacing",
+            "wander",
+            "wanders",
+            "wandering",
+            "march",
+            "marches",
+            "marching",
+            "drive",
+            "drives",
+            "driving",
+            "ride",
+            "rides",
+            "riding",
+            "follow",
+            "follows",
+            "following",
+            "heads",
+            "limps",
+            "limping",
+            "trudges",
+            "saunters",
+            "swims",
+            "swimming",
+        ],
+    ),
+    (
+        MoveCue::Handheld,
+        &[
+            "run",
+            "runs",
+            "running",
+            "ran",
+            "race",
+            "races",
+            "racing",
+            "sprint",
+            "sprints",
+            "sprinting",
+            "chase",
+            "chases",
+            "chasing",
+            "flee",
+            "flees",
+            "fleeing",
+            "scramble",
+            "scrambles",
+            "fight",
+            "fights",
+            "fighting",
+            "struggle",
+            "struggles",
+            "struggling",
+            "tackle",
+            "tackles",
+            "dash",
+            "dashes",
+            "bolts",
+            "rush",
+            "rushes",
+            "rushing",
+            "lunge",
+            "lunges",
+            "punch",
+            "punches",
+            "brawl",
+            "wrestle",
+            "wrestles",
+            "stumbles",
+            "staggers",
+            "grabs",
+            "shoves",
+        ],
+    ),
+    (
+        MoveCue::Reveal,
+        &[
+            "reveal",
+            "reveals",
+            "revealing",
+            "revealed",
+            "rises",
+            "rising",
+            "looms",
+            "looming",
+            "towers",
+            "towering",
+            "soars",
+            "soaring",
+            "unveils",
+        ],
+    ),
+    (
+        MoveCue::PushIn,
+        &[
+            "approach",
+            "approaches",
+            "approaching",
+            "leans",
+            "realizes",
+            "realises",
+            "stares",
+            "staring",
+            "notices",
+            "creeps",
+            "closes",
+        ],
+    ),
+    (
+        MoveCue::PullOut,
+        &[
+            "retreat",
+            "retreats",
+            "retreating",
+            "recedes",
+            "receding",
+            "withdraws",
+        ],
+    ),
+    (
+        MoveCue::Pan,
+        &["turns", "turning", "spins", "glances", "whirls", "swivels"],
+    ),
+    (
+        MoveCue::TiltDown,
+        &["falls", "collapses", "drops", "sinks", "kneels"],
+    ),
+    (MoveCue::TiltUp, &["climbs", "ascends"]),
+];
+
+/// Two-word phrases that ask for a camera move (they win over the second
+/// word alone).
+const MOVE_PAIRS: &[(&str, &str, MoveCue)] = &[
+    ("backs", "away", MoveCue::PullOut),
+    ("steps", "back", MoveCue::PullOut),
+    ("pulls", "away", MoveCue::PullOut),
+    ("backs", "off", MoveCue::PullOut),
+    ("looks", "up", MoveCue::TiltUp),
+    ("glances", "up", MoveCue::TiltUp),
+    ("gazes", "up", MoveCue::TiltUp),
+    ("looks", "down", MoveCue::TiltDown),
+    ("glances", "down", MoveCue::TiltDown),
+    ("moves", "closer", MoveCue::PushIn),
+    ("steps", "closer", MoveCue::PushIn),
+    ("leans", "in", MoveCue::PushIn),
+    ("moves", "in", MoveCue::PushIn),
+];
+
+/// Single words that ask for an angle.
+const ANGLE_WORDS: &[(&str, CameraAngle)] = &[
+    ("pov", CameraAngle::Pov),
+    ("overhead", CameraAngle::Overhead),
+    ("aerial", CameraAngle::Overhead),
+    ("towers", CameraAngle::Low),
+    ("towering", CameraAngle::Low),
+    ("looms", CameraAngle::Low),
+    ("dizzy", CameraAngle::Dutch),
+    ("drunk", CameraAngle::Dutch),
+    ("woozy", CameraAngle::Dutch),
+    ("disoriented", CameraAngle::Dutch),
+    ("reeling", CameraAngle::Dutch),
+];
+
+/// Two-word phrases that ask for an angle.
+const ANGLE_PAIRS: &[(&str, &str, CameraAngle)] = &[
+    ("from", "above", CameraAngle::Overhead),
+    ("bird's", "eye", CameraAngle::Overhead),
+    ("looks", "up", CameraAngle::Low),
+    ("gazes", "up", CameraAngle::Low),
+    ("looks", "down", CameraAngle::High),
+    ("peers", "down", CameraAngle::High),
+    ("stares", "down", CameraAngle::High),
+];
+
+/// Longest cue word, in bytes; longer words are skipped unread.
+const MAX_CUE_BYTES: usize = 12;
+
+/// A word of at most 16 bytes as a number: its bytes, ASCII lower-cased,
+/// little-endian and zero-padded. Words never hold a NUL byte, so the
+/// padding keeps keys of different words apart; `0` is no word.
+const fn word_key(word: &[u8]) -> u128 {
+    let mut key = 0u128;
+    let mut i = 0;
+    while i < word.len() && i < 16 {
+        key |= (word[i].to_ascii_lowercase() as u128) << (8 * i);
+        i += 1;
+    }
+    key
 }
 
-fn two_word_cue(a: &str, b: &str) -> Option<MoveCue> {
-    Some(match (a, b) {
-        ("backs", "away") | ("steps", "back") | ("pulls", "away") | ("backs", "off") => {
-            MoveCue::PullOut
-        }
-        ("looks", "up") | ("glances", "up") | ("gazes", "up") => MoveCue::TiltUp,
-        ("looks", "down") | ("glances", "down") => MoveCue::TiltDown,
-        ("moves", "closer") | ("steps", "closer") | ("leans", "in") | ("moves", "in") => {
-            MoveCue::PushIn
-        }
-        _ => return None,
-    })
+/// What a cue word asks for.
+#[derive(Debug, Clone, Copy)]
+struct CueWord {
+    /// The move the word asks for alone.
+    single: Option<MoveCue>,
+    /// The angle the word asks for alone.
+    angle: Option<CameraAngle>,
+    /// Whether the word ends a two-word phrase of [`MOVE_PAIRS`] or
+    /// [`ANGLE_PAIRS`].
+    ends_pair: bool,
 }
 
-/// Lower-cases an ASCII word into `buf` (non-ASCII words stay as they are).
-fn lower<'a>(word: &str, buf: &'a mut String) -> &'a str {
-    buf.clear();
-    buf.push_str(word);
-    buf.make_ascii_lowercase();
-    buf.as_str()
+/// Slots of the cue table (a power of two, about four times the words).
+const CUE_SLOTS: usize = 512;
+/// Bits of the table's filter.
+const FILTER_BITS: usize = 4096;
+
+/// Every cue word in an open-addressed table, built at compile time from
+/// the lists above, with a bit filter in front: most words of a paragraph
+/// are no cue and are turned away after one hash and one load.
+struct CueTable {
+    /// [`word_key`] of the word in each slot; `0` marks an empty slot.
+    keys: [u128; CUE_SLOTS],
+    /// What the word in each slot asks for.
+    words: [CueWord; CUE_SLOTS],
+    /// One bit per filter position of every cue word's hash.
+    filter: [u64; FILTER_BITS / 64],
+}
+
+/// The hash of a key (a multiply of its folded halves).
+const fn cue_hash(key: u128) -> u64 {
+    let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+    folded.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// The slot where probing for a hash starts (its top bits).
+const fn cue_slot(hash: u64) -> usize {
+    (hash >> (64 - CUE_SLOTS.trailing_zeros())) as usize
+}
+
+/// The filter position of a hash (bits below the slot's).
+const fn filter_bit(hash: u64) -> usize {
+    (hash >> 20) as usize % FILTER_BITS
+}
+
+impl CueTable {
+    /// The slot holding `key`, or the empty slot where it would go.
+    const fn probe(&self, key: u128, hash: u64) -> usize {
+        let mut slot = cue_slot(hash);
+        while self.keys[slot] != 0 && self.keys[slot] != key {
+            slot = (slot + 1) % CUE_SLOTS;
+        }
+        slot
+    }
+
+    /// The slot of `word`, taken (and added to the filter) if new.
+    const fn slot_for(&mut self, word: &str) -> usize {
+        let key = word_key(word.as_bytes());
+        let hash = cue_hash(key);
+        let slot = self.probe(key, hash);
+        self.keys[slot] = key;
+        let bit = filter_bit(hash);
+        self.filter[bit / 64] |= 1 << (bit % 64);
+        slot
+    }
+
+    const fn build() -> Self {
+        const NONE: CueWord = CueWord {
+            single: None,
+            angle: None,
+            ends_pair: false,
+        };
+        let mut table = CueTable {
+            keys: [0; CUE_SLOTS],
+            words: [NONE; CUE_SLOTS],
+            filter: [0; FILTER_BITS / 64],
+        };
+        let mut g = 0;
+        while g < MOVE_WORDS.len() {
+            let (cue, words) = MOVE_WORDS[g];
+            let mut w = 0;
+            while w < words.len() {
+                let slot = table.slot_for(words[w]);
+                // A word listed twice keeps its first cue.
+                if table.words[slot].single.is_none() {
+                    table.words[slot].single = Some(cue);
+                }
+                w += 1;
+            }
+            g += 1;
+        }
+        let mut a = 0;
+        while a < ANGLE_WORDS.len() {
+            let slot = table.slot_for(ANGLE_WORDS[a].0);
+            if table.words[slot].angle.is_none() {
+                table.words[slot].angle = Some(ANGLE_WORDS[a].1);
+            }
+            a += 1;
+        }
+        let mut p = 0;
+        while p < MOVE_PAIRS.len() {
+            let slot = table.slot_for(MOVE_PAIRS[p].1);
+            table.words[slot].ends_pair = true;
+            p += 1;
+        }
+        let mut p = 0;
+        while p < ANGLE_PAIRS.len() {
+            let slot = table.slot_for(ANGLE_PAIRS[p].1);
+            table.words[slot].ends_pair = true;
+            p += 1;
+        }
+        table
+    }
+
+    /// The cue word with this key, if it is one.
+    fn get(&self, key: u128) -> Option<&CueWord> {
+        let hash = cue_hash(key);
+        let bit = filter_bit(hash);
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return None;
+        }
+        let slot = self.probe(key, hash);
+        (self.keys[slot] != 0).then(|| &self.words[slot])
+    }
+}
+
+static CUES: CueTable = CueTable::build();
+
+/// Whether `(prev, cur)` (as keys) is the phrase `(a, b)`.
+fn is_pair(prev: u128, cur: u128, a: &str, b: &str) -> bool {
+    prev == word_key(a.as_bytes()) && cur == word_key(b.as_bytes())
 }
 
 /// The strongest movement cue in an action paragraph, if any.
@@ -107,45 +400,79 @@ pub fn angle_cue(text: &str) -> Option<CameraAngle> {
     cues(text).1
 }
 
-fn angle_of(prev: &str, cur: &str) -> Option<CameraAngle> {
-    match (prev, cur) {
-        (_, "pov") => Some(CameraAngle::Pov),
-        (_, "overhead" | "aerial") | ("from", "above") | ("bird's", "eye") => {
-            Some(CameraAngle::Overhead)
-        }
-        ("looks", "up") | ("gazes", "up") | (_, "towers" | "towering" | "looms") => {
-            Some(CameraAngle::Low)
-        }
-        ("looks", "down") | ("peers", "down") | ("stares", "down") => Some(CameraAngle::High),
-        (_, "dizzy" | "drunk" | "woozy" | "disoriented" | "reeling") => Some(CameraAngle::Dutch),
-        _ => None,
-    }
+/// Whether a byte belongs to a word (an ASCII letter or any byte of a
+/// non-ASCII character), as `text::letter_runs` splits them.
+fn is_letter(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b >= 0x80
 }
 
 /// The movement and angle cues of a paragraph, in one pass over its words.
+///
+/// The words are `text::letter_runs`, read byte by byte straight
+/// into a key and looked up in the cue table; only the rare cue words go
+/// further. A two-word phrase wins over its second word alone; the most
+/// physical move wins; the first angle wins.
 pub fn cues(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
     let mut best: Option<MoveCue> = None;
     let mut angle: Option<CameraAngle> = None;
-    let mut prev = String::new();
-    let mut cur = String::new();
-    for w in letter_runs(text) {
-        // No cue word is shorter or longer than these, nor starts with a
-        // digit: skip the work for the rest.
-        if w.len() < 2 || w.len() > 12 {
-            prev.clear();
+    // The previous word's key (`0` after a word too short or long to be a
+    // cue, which also ends a phrase).
+    let mut prev = 0u128;
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut i = 0;
+    loop {
+        while i < n && !is_letter(bytes[i]) {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        // The word's first 16 bytes, lower-cased as they are copied.
+        let mut buf = [0u8; 16];
+        let mut len = 0usize;
+        while i < n {
+            let b = bytes[i];
+            let inner_apostrophe = b == b'\'' && i + 1 < n && is_letter(bytes[i + 1]);
+            if !(is_letter(b) || inner_apostrophe) {
+                break;
+            }
+            if len < buf.len() {
+                buf[len] = b.to_ascii_lowercase();
+            }
+            len += 1;
+            i += 1;
+        }
+        // No cue word is shorter or longer than these: skip the rest.
+        if !(2..=MAX_CUE_BYTES).contains(&len) {
+            prev = 0;
             continue;
         }
-        lower(w, &mut cur);
-        let found = two_word_cue(&prev, &cur).or_else(|| single_word_cue(&cur));
-        if let Some(c) = found
-            && best.is_none_or(|b| c.priority() > b.priority())
-        {
-            best = Some(c);
+        let cur = u128::from_le_bytes(buf);
+        if let Some(word) = CUES.get(cur) {
+            let paired = if word.ends_pair {
+                MOVE_PAIRS
+                    .iter()
+                    .find(|(a, b, _)| is_pair(prev, cur, a, b))
+                    .map(|&(_, _, c)| c)
+            } else {
+                None
+            };
+            if let Some(c) = paired.or(word.single)
+                && best.is_none_or(|b| c.priority() > b.priority())
+            {
+                best = Some(c);
+            }
+            if angle.is_none() {
+                angle = word.angle.or_else(|| {
+                    ANGLE_PAIRS
+                        .iter()
+                        .find(|(a, b, _)| word.ends_pair && is_pair(prev, cur, a, b))
+                        .map(|&(_, _, a)| a)
+                });
+            }
         }
-        if angle.is_none() {
-            angle = angle_of(&prev, &cur);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+        prev = cur;
     }
     (best, angle)
 }
@@ -171,38 +498,45 @@ pub fn is_off_screen(extensions: &[String]) -> bool {
     })
 }
 
+/// Parenthetical words that make a line heated.
+const HEATED: [&str; 14] = [
+    "shouting",
+    "shouts",
+    "yelling",
+    "yells",
+    "screaming",
+    "screams",
+    "angry",
+    "furious",
+    "whispering",
+    "whispers",
+    "quietly",
+    "tearful",
+    "crying",
+    "sobbing",
+];
+
 /// How heated a line is: 0 calm, 1 raised (exclamations, shouting or
 /// whispering parentheticals: both bring the camera closer).
 pub fn intensity(text: &str, parentheticals: &[String]) -> u8 {
     let exclaims = text.contains('!');
-    let heated = parentheticals.iter().any(|p| {
-        let mut buf = String::new();
-        words(p).any(|w| {
-            matches!(
-                lower(w, &mut buf),
-                "shouting"
-                    | "shouts"
-                    | "yelling"
-                    | "yells"
-                    | "screaming"
-                    | "screams"
-                    | "angry"
-                    | "furious"
-                    | "whispering"
-                    | "whispers"
-                    | "quietly"
-                    | "tearful"
-                    | "crying"
-                    | "sobbing"
-            )
+    let heated = || {
+        parentheticals.iter().any(|p| {
+            words(p).any(|w| {
+                w.len() <= MAX_CUE_BYTES && {
+                    let key = word_key(w.as_bytes());
+                    HEATED.iter().any(|h| word_key(h.as_bytes()) == key)
+                }
+            })
         })
-    });
-    u8::from(exclaims || heated)
+    };
+    u8::from(exclaims || heated())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::letter_runs;
 
     #[test]
     fn verbs_pick_movement() {
@@ -249,6 +583,174 @@ mod tests {
         assert!(is_off_screen(&e(&["OC"])));
         assert!(!is_off_screen(&e(&["CONT'D"])));
         assert!(!is_off_screen(&[]));
+    }
+
+    // The matchers as they were first written (plain `match`es on
+    // lower-cased words): the reference the table-driven `cues` must agree
+    // with on every input.
+
+    /// Lower-cases an ASCII word into `buf` (non-ASCII words stay as they are).
+    fn lower<'a>(word: &str, buf: &'a mut String) -> &'a str {
+        buf.clear();
+        buf.push_str(word);
+        buf.make_ascii_lowercase();
+        buf.as_str()
+    }
+
+    fn single_word_cue(w: &str) -> Option<MoveCue> {
+        Some(match w {
+            "walk" | "walks" | "walking" | "walked" | "stroll" | "strolls" | "strolling"
+            | "stride" | "strides" | "striding" | "cross" | "crosses" | "crossing" | "pace"
+            | "paces" | "pacing" | "wander" | "wanders" | "wandering" | "march" | "marches"
+            | "marching" | "drive" | "drives" | "driving" | "ride" | "rides" | "riding"
+            | "follow" | "follows" | "following" | "heads" | "limps" | "limping" | "trudges"
+            | "saunters" | "swims" | "swimming" => MoveCue::Track,
+            "run" | "runs" | "running" | "ran" | "race" | "races" | "racing" | "sprint"
+            | "sprints" | "sprinting" | "chase" | "chases" | "chasing" | "flee" | "flees"
+            | "fleeing" | "scramble" | "scrambles" | "fight" | "fights" | "fighting"
+            | "struggle" | "struggles" | "struggling" | "tackle" | "tackles" | "dash"
+            | "dashes" | "bolts" | "rush" | "rushes" | "rushing" | "lunge" | "lunges" | "punch"
+            | "punches" | "brawl" | "wrestle" | "wrestles" | "stumbles" | "staggers" | "grabs"
+            | "shoves" => MoveCue::Handheld,
+            "reveal" | "reveals" | "revealing" | "revealed" | "rises" | "rising" | "looms"
+            | "looming" | "towers" | "towering" | "soars" | "soaring" | "unveils" => {
+                MoveCue::Reveal
+            }
+            "approach" | "approaches" | "approaching" | "leans" | "realizes" | "realises"
+            | "stares" | "staring" | "notices" | "creeps" | "closes" => MoveCue::PushIn,
+            "retreat" | "retreats" | "retreating" | "recedes" | "receding" | "withdraws" => {
+                MoveCue::PullOut
+            }
+            "turns" | "turning" | "spins" | "glances" | "whirls" | "swivels" => MoveCue::Pan,
+            "falls" | "collapses" | "drops" | "sinks" | "kneels" => MoveCue::TiltDown,
+            "climbs" | "ascends" => MoveCue::TiltUp,
+            _ => return None,
+        })
+    }
+
+    fn two_word_cue(a: &str, b: &str) -> Option<MoveCue> {
+        Some(match (a, b) {
+            ("backs", "away") | ("steps", "back") | ("pulls", "away") | ("backs", "off") => {
+                MoveCue::PullOut
+            }
+            ("looks", "up") | ("glances", "up") | ("gazes", "up") => MoveCue::TiltUp,
+            ("looks", "down") | ("glances", "down") => MoveCue::TiltDown,
+            ("moves", "closer") | ("steps", "closer") | ("leans", "in") | ("moves", "in") => {
+                MoveCue::PushIn
+            }
+            _ => return None,
+        })
+    }
+
+    fn angle_of(prev: &str, cur: &str) -> Option<CameraAngle> {
+        match (prev, cur) {
+            (_, "pov") => Some(CameraAngle::Pov),
+            (_, "overhead" | "aerial") | ("from", "above") | ("bird's", "eye") => {
+                Some(CameraAngle::Overhead)
+            }
+            ("looks", "up") | ("gazes", "up") | (_, "towers" | "towering" | "looms") => {
+                Some(CameraAngle::Low)
+            }
+            ("looks", "down") | ("peers", "down") | ("stares", "down") => Some(CameraAngle::High),
+            (_, "dizzy" | "drunk" | "woozy" | "disoriented" | "reeling") => {
+                Some(CameraAngle::Dutch)
+            }
+            _ => None,
+        }
+    }
+
+    fn cues_reference(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
+        let mut best: Option<MoveCue> = None;
+        let mut angle: Option<CameraAngle> = None;
+        let mut prev = String::new();
+        let mut cur = String::new();
+        for w in letter_runs(text) {
+            // No cue word is shorter or longer than these, nor starts with a
+            // digit: skip the work for the rest.
+            if w.len() < 2 || w.len() > 12 {
+                prev.clear();
+                continue;
+            }
+            lower(w, &mut cur);
+            let found = two_word_cue(&prev, &cur).or_else(|| single_word_cue(&cur));
+            if let Some(c) = found
+                && best.is_none_or(|b| c.priority() > b.priority())
+            {
+                best = Some(c);
+            }
+            if angle.is_none() {
+                angle = angle_of(&prev, &cur);
+            }
+            std::mem::swap(&mut prev, &mut cur);
+        }
+        (best, angle)
+    }
+
+    /// Every listed word and phrase, and words that are not cues.
+    fn vocabulary() -> Vec<String> {
+        let mut v: Vec<String> = MOVE_WORDS
+            .iter()
+            .flat_map(|(_, w)| w.iter().map(|w| w.to_string()))
+            .collect();
+        v.extend(ANGLE_WORDS.iter().map(|(w, _)| w.to_string()));
+        for (a, b, _) in MOVE_PAIRS {
+            v.extend([a.to_string(), b.to_string()]);
+        }
+        for (a, b, _) in ANGLE_PAIRS {
+            v.extend([a.to_string(), b.to_string()]);
+        }
+        v.extend(
+            [
+                "the",
+                "he",
+                "a",
+                "walker",
+                "upward",
+                "café",
+                "a'b",
+                "extraordinarily",
+            ]
+            .map(String::from),
+        );
+        v
+    }
+
+    #[test]
+    fn every_listed_word_and_phrase_is_found() {
+        for (cue, words) in MOVE_WORDS {
+            for w in *words {
+                assert_eq!(movement_cue(w), Some(*cue), "{w}");
+                assert_eq!(movement_cue(&w.to_uppercase()), Some(*cue), "{w}");
+            }
+        }
+        for (a, b, cue) in MOVE_PAIRS {
+            assert_eq!(movement_cue(&format!("{a} {b}")), Some(*cue), "{a} {b}");
+        }
+        for (w, angle) in ANGLE_WORDS {
+            assert_eq!(angle_cue(w), Some(*angle), "{w}");
+        }
+        for (a, b, angle) in ANGLE_PAIRS {
+            assert_eq!(angle_cue(&format!("{a} {b}")), Some(*angle), "{a} {b}");
+        }
+        // A phrase broken by a word too long to be a cue is no phrase.
+        assert_eq!(movement_cue("backs extraordinarily away"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn table_lookup_agrees_with_the_plain_matchers(
+            picks in proptest::collection::vec((0usize..400, 0usize..9, proptest::bool::ANY), 0..40),
+        ) {
+            let vocab = vocabulary();
+            let seps = [" ", ", ", " -- ", "! ", "\n", " 12 ", "' ", "’s ", "'"];
+            let mut text = String::new();
+            for (w, sep, upper) in picks {
+                let word = &vocab[w % vocab.len()];
+                text.push_str(&if upper { word.to_uppercase() } else { word.clone() });
+                text.push_str(seps[sep]);
+            }
+            proptest::prop_assert_eq!(cues(&text), cues_reference(&text), "{:?}", text);
+        }
     }
 
     #[test]

@@ -199,8 +199,7 @@ impl Finisher {
             &weights,
             params.min_shot_ms,
         );
-        let keys: Vec<SetupKey> = drafts.iter().map(|d| d.setup.clone()).collect();
-        let setups = setups::number(&keys);
+        let setups = setups::number_refs(drafts.iter().map(|d| &d.setup));
         let numbers = self.numbers.scene(&scene.number, drafts.len());
         let mut base = String::with_capacity(24);
         base.push_str("sc");

@@ -22,12 +22,19 @@ const LETTERS: &[u8; 24] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
 /// The suffix of the `k`-th shot of a scene (0-based): `""`, `A`, `B`, …,
 /// `Z`, `AA`, `BB`, …
 pub fn suffix(k: usize) -> String {
+    let mut out = String::new();
+    push_suffix(&mut out, k);
+    out
+}
+
+/// Appends [`suffix`]`(k)` to `out`.
+fn push_suffix(out: &mut String, k: usize) {
     if k == 0 {
-        return String::new();
+        return;
     }
     let letter = char::from(LETTERS[(k - 1) % LETTERS.len()]);
     let times = (k - 1) / LETTERS.len() + 1;
-    std::iter::repeat_n(letter, times).collect()
+    out.extend(std::iter::repeat_n(letter, times));
 }
 
 /// The `k`-th candidate shot number of a scene.
@@ -37,15 +44,16 @@ pub fn candidate(scene_number: &str, k: usize) -> String {
     } else {
         scene_number
     };
+    let mut out = String::with_capacity(base.len() + 3);
+    out.push_str(base);
     if k == 0 {
-        return base.to_owned();
+        return out;
     }
-    let sep = if base.ends_with(|c: char| c.is_ascii_digit()) {
-        ""
-    } else {
-        "-"
-    };
-    format!("{base}{sep}{}", suffix(k))
+    if !base.ends_with(|c: char| c.is_ascii_digit()) {
+        out.push('-');
+    }
+    push_suffix(&mut out, k);
+    out
 }
 
 /// Hands out unique shot numbers across a shot list.

@@ -20,8 +20,13 @@ pub enum SetupKey {
 
 /// Setup numbers (1-based) for a scene's shots, in order of first use.
 pub fn number(keys: &[SetupKey]) -> Vec<u32> {
+    number_refs(keys)
+}
+
+/// [`number`] of keys borrowed from wherever they live (the drafts).
+pub fn number_refs<'k>(keys: impl IntoIterator<Item = &'k SetupKey>) -> Vec<u32> {
     let mut seen: Vec<&SetupKey> = Vec::new();
-    keys.iter()
+    keys.into_iter()
         .map(|k| match seen.iter().position(|s| *s == k) {
             Some(i) => i as u32 + 1,
             None => {

@@ -6,6 +6,9 @@
 //! happens, the location and its light, the moodboard's style and palette,
 //! the aspect ratio. When a provider's limit ([`PromptLimits`]) is exceeded
 //! the least important parts go first, and text is never cut mid-word.
+//! The parts are written straight into the prompt's own buffer
+//! (`writer.rs`), and are only handed to [`fit::fit`] when the whole does
+//! not fit: composing runs for every shot of a feature.
 //!
 //! Dialogue never enters an image prompt: image models would letter it into
 //! the frame. The seed is the BLAKE3 hash of the project and the shot id, so
@@ -15,6 +18,7 @@ pub mod cast;
 pub mod fit;
 mod limits;
 mod phrases;
+mod writer;
 
 use std::collections::HashMap;
 
@@ -25,8 +29,9 @@ use alkemy_core::{
 
 pub use limits::PromptLimits;
 
-use crate::text::title_case;
+use crate::text::{FxBuild, push_title_case};
 use fit::{Part, fit};
+use writer::PromptWriter;
 
 /// What the composer needs besides the shot.
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +55,8 @@ pub struct PromptContext<'a> {
 #[derive(Debug)]
 pub struct Composer<'a> {
     ctx: PromptContext<'a>,
-    names: HashMap<&'a str, String>,
+    /// Per character: how a prompt names them, and their name in title case.
+    names: HashMap<&'a str, (String, String), FxBuild>,
     /// The first three style keywords, the rest, and the palette.
     style_main: Option<String>,
     style_extra: Option<String>,
@@ -98,7 +104,10 @@ impl<'a> Composer<'a> {
                 let identity = ctx.identities.iter().find(|i| i.character == c.name);
                 (
                     c.name.as_str(),
-                    cast::prompt_name(&cast::describe(c), identity),
+                    (
+                        cast::prompt_name(&cast::describe(c), identity),
+                        crate::text::title_case(&c.name),
+                    ),
                 )
             })
             .collect();
@@ -153,18 +162,29 @@ impl<'a> Composer<'a> {
         }
     }
 
-    fn name_of(&self, name: &str) -> String {
+    /// Appends how a prompt names a character.
+    fn push_name(&self, out: &mut String, name: &str) {
         match self.names.get(name) {
-            Some(n) => n.clone(),
-            None => title_case(name),
+            Some((n, _)) => out.push_str(n),
+            None => push_title_case(out, name),
         }
     }
 
-    /// The figure in words: who, where in frame, which way they look.
-    fn figure(&self, f: &Figure) -> String {
-        let who = self.name_of(&f.name);
+    /// Appends a character's name in title case.
+    fn push_title(&self, out: &mut String, name: &str) {
+        match self.names.get(name) {
+            Some((_, t)) => out.push_str(t),
+            None => push_title_case(out, name),
+        }
+    }
+
+    /// Appends the figure in words: who, where in frame, which way they look.
+    fn push_figure(&self, out: &mut String, f: &Figure) {
         if f.foreground {
-            return format!("over the shoulder of {who} in the foreground");
+            out.push_str("over the shoulder of ");
+            self.push_name(out, &f.name);
+            out.push_str(" in the foreground");
+            return;
         }
         let place = if f.x < 0.45 {
             "frame left"
@@ -179,17 +199,21 @@ impl<'a> Composer<'a> {
             Facing::Camera => "facing camera",
             Facing::Away => "back to camera",
         };
-        format!("{who}, {place}, {look}")
+        self.push_name(out, &f.name);
+        out.push_str(", ");
+        out.push_str(place);
+        out.push_str(", ");
+        out.push_str(look);
     }
 
     /// The prompts for one shot.
     pub fn compose(&self, shot: &Shot) -> ShotPrompt {
         let place = phrases::location(shot.int_ext, &shot.location);
-        self.compose_at(shot, &place)
+        self.compose_at(shot, &place, &mut Scratch::default())
     }
 
     /// The prompts for one shot whose location phrase is already made.
-    fn compose_at(&self, shot: &Shot, place: &str) -> ShotPrompt {
+    fn compose_at(&self, shot: &Shot, place: &str, scratch: &mut Scratch) -> ShotPrompt {
         let limits = self.ctx.limits;
         let negative = match shot.cast.len() {
             0 if shot.size == ShotSize::Insert => 0,
@@ -198,44 +222,61 @@ impl<'a> Composer<'a> {
             2 => 2,
             _ => 3,
         };
+        let mut w = PromptWriter::new(scratch.image_capacity, &mut scratch.parts);
+        self.write_image(shot, place, &mut w);
+        let image = w.finish(limits.image_chars);
+        scratch.image_capacity = image.len() + CAPACITY_MARGIN;
+        let mut w = PromptWriter::new(scratch.motion_capacity, &mut scratch.parts);
+        self.write_motion(shot, place, &mut w);
+        let motion = w.finish(limits.motion_chars);
+        scratch.motion_capacity = motion.len() + CAPACITY_MARGIN;
         ShotPrompt {
-            image: fit(&self.image_parts(shot, place), ", ", limits.image_chars),
-            motion: fit(&self.motion_parts(shot, place), ", ", limits.motion_chars),
+            image,
+            motion,
             negative: self.negatives[negative].clone(),
             seed: seed(self.ctx.project, &shot.id),
         }
     }
 
-    fn image_parts<'s>(&'s self, shot: &'s Shot, place: &'s str) -> Vec<Part<'s>> {
-        let mut parts = Vec::with_capacity(12);
-        let mut grammar = String::with_capacity(64);
-        grammar.push_str(phrases::size(shot.size));
+    fn write_image(&self, shot: &Shot, place: &str, w: &mut PromptWriter<'_>) {
+        let start = w.begin();
+        w.text.push_str(phrases::size(shot.size));
         if shot.angle != CameraAngle::EyeLevel && shot.angle != CameraAngle::OverTheShoulder {
-            grammar.push_str(", ");
-            grammar.push_str(phrases::angle(shot.angle));
+            w.text.push_str(", ");
+            w.text.push_str(phrases::angle(shot.angle));
         }
-        grammar.push_str(", ");
-        grammar.push_str(&shot.lens_mm.to_string());
-        grammar.push_str("mm lens");
-        parts.push(Part::new(rank::GRAMMAR, grammar));
+        w.text.push_str(", ");
+        push_decimal(&mut w.text, shot.lens_mm);
+        w.text.push_str("mm lens");
+        w.end(rank::GRAMMAR, start);
         if shot.size == ShotSize::Insert
             && let Some(subject) = &shot.subject
         {
-            parts.push(Part::new(
-                rank::SUBJECT,
-                format!("of {}", subject.to_lowercase()),
-            ));
+            let start = w.begin();
+            w.text.push_str("of ");
+            if subject.is_ascii() {
+                w.text
+                    .extend(subject.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            } else {
+                w.text.push_str(&subject.to_lowercase());
+            }
+            w.end(rank::SUBJECT, start);
         }
         // The subject (not in the foreground) first, then the others.
-        let mut figures: Vec<&Figure> = shot.cast.iter().collect();
-        figures.sort_by_key(|f| f.foreground);
-        for (i, f) in figures.into_iter().enumerate() {
+        let figures = shot
+            .cast
+            .iter()
+            .filter(|f| !f.foreground)
+            .chain(shot.cast.iter().filter(|f| f.foreground));
+        for (i, f) in figures.enumerate() {
             let r = if i == 0 {
                 rank::SUBJECT
             } else {
                 rank::OTHER_FIGURES
             };
-            parts.push(Part::new(r, self.figure(f)));
+            let start = w.begin();
+            self.push_figure(&mut w.text, f);
+            w.end(r, start);
         }
         if let Some(speaker) = &shot.speaker
             && shot
@@ -243,85 +284,119 @@ impl<'a> Composer<'a> {
                 .iter()
                 .any(|f| &f.name == speaker && !f.foreground)
         {
-            parts.push(Part::new(
-                rank::ACTION,
-                format!("{} speaking", title_case(speaker)),
-            ));
+            let start = w.begin();
+            self.push_title(&mut w.text, speaker);
+            w.text.push_str(" speaking");
+            w.end(rank::ACTION, start);
         } else if shot.dialogue.is_none() && shot.size != ShotSize::Insert {
-            parts.push(Part::new(rank::ACTION, shot.description.as_str()));
+            w.part(rank::ACTION, &shot.description);
         }
-        parts.push(Part::new(rank::LOCATION, place));
-        parts.push(Part::new(
-            rank::LIGHT,
-            phrases::light(shot.light, shot.int_ext),
-        ));
+        w.part(rank::LOCATION, place);
+        w.part(rank::LIGHT, phrases::light(shot.light, shot.int_ext));
         if let Some(s) = &self.style_main {
-            parts.push(Part::new(rank::STYLE, s.as_str()));
+            w.part(rank::STYLE, s);
         }
         if let Some(s) = &self.style_extra {
-            parts.push(Part::new(rank::STYLE_EXTRA, s.as_str()));
+            w.part(rank::STYLE_EXTRA, s);
         }
         if let Some(s) = &self.palette {
-            parts.push(Part::new(rank::PALETTE, s.as_str()));
+            w.part(rank::PALETTE, s);
         }
-        parts.push(Part::new(rank::ASPECT, phrases::aspect(self.ctx.aspect)));
-        parts.push(Part::new(rank::QUALITY, "cinematic film still, detailed"));
-        parts
+        w.part(rank::ASPECT, phrases::aspect(self.ctx.aspect));
+        w.part(rank::QUALITY, "cinematic film still, detailed");
     }
 
-    fn motion_parts<'s>(&'s self, shot: &'s Shot, place: &'s str) -> Vec<Part<'s>> {
-        let mut parts = Vec::with_capacity(6);
-        parts.push(Part::new(rank::GRAMMAR, phrases::movement(shot.movement)));
+    fn write_motion(&self, shot: &Shot, place: &str, w: &mut PromptWriter<'_>) {
+        w.part(rank::GRAMMAR, phrases::movement(shot.movement));
         let subject = shot
             .cast
             .iter()
             .find(|f| !f.foreground && Some(&f.name) == shot.speaker.as_ref())
             .or_else(|| shot.cast.iter().find(|f| !f.foreground));
-        let action: Part<'s> = match (&shot.speaker, subject) {
-            (Some(speaker), Some(f)) if &f.name == speaker => Part::new(
-                rank::SUBJECT,
-                format!(
-                    "{} talks with natural expression and small gestures",
-                    title_case(speaker)
-                ),
-            ),
-            (Some(_), Some(f)) => Part::new(
-                rank::SUBJECT,
-                format!("{} listens and reacts", title_case(&f.name)),
-            ),
+        match (&shot.speaker, subject) {
+            (Some(speaker), Some(f)) if &f.name == speaker => {
+                let start = w.begin();
+                self.push_title(&mut w.text, speaker);
+                w.text
+                    .push_str(" talks with natural expression and small gestures");
+                w.end(rank::SUBJECT, start);
+            }
+            (Some(_), Some(f)) => {
+                let start = w.begin();
+                self.push_title(&mut w.text, &f.name);
+                w.text.push_str(" listens and reacts");
+                w.end(rank::SUBJECT, start);
+            }
             _ if shot.size == ShotSize::Insert => {
-                Part::new(rank::SUBJECT, "the object in detail, subtle parallax")
+                w.part(rank::SUBJECT, "the object in detail, subtle parallax");
             }
             _ if shot.cast.is_empty() => {
-                Part::new(rank::SUBJECT, "ambient motion in the scene, light and air")
+                w.part(rank::SUBJECT, "ambient motion in the scene, light and air");
             }
-            _ => Part::new(rank::SUBJECT, shot.description.as_str()),
-        };
-        parts.push(action);
-        parts.push(Part::new(rank::LOCATION, place));
-        parts.push(Part::new(
-            rank::LIGHT,
-            phrases::light(shot.light, shot.int_ext),
-        ));
+            _ => w.part(rank::SUBJECT, &shot.description),
+        }
+        w.part(rank::LOCATION, place);
+        w.part(rank::LIGHT, phrases::light(shot.light, shot.int_ext));
         if let Some(look) = self.ctx.moodboard
             && let Some(first) = look.style_keywords.first()
         {
-            parts.push(Part::new(rank::STYLE, first.trim()));
+            w.part(rank::STYLE, first.trim());
         }
-        parts.push(Part::new(rank::QUALITY, "smooth, realistic motion"));
-        parts
+        w.part(rank::QUALITY, "smooth, realistic motion");
     }
+}
+
+/// Buffers reused from shot to shot while composing a list.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// The parts' places in the prompt being written.
+    parts: Vec<(u8, usize, usize)>,
+    /// Room for the next image prompt: the last one's length and a margin
+    /// (shots of a scene have prompts of about the same length), so most
+    /// are written without growing and without much unused room.
+    image_capacity: usize,
+    /// The same for motion prompts.
+    motion_capacity: usize,
+}
+
+/// Bytes of room beyond the previous prompt's length.
+const CAPACITY_MARGIN: usize = 48;
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, n: u16) {
+    let mut digits = [0u8; 5];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// The seed of a shot: the first eight bytes of BLAKE3(`project` NUL
 /// `shot_id`), kept to 31 bits because several providers take a signed
 /// 32-bit seed.
 pub fn seed(project: &str, shot_id: &str) -> u64 {
-    let mut h = blake3::Hasher::new();
-    h.update(project.as_bytes());
-    h.update(&[0]);
-    h.update(shot_id.as_bytes());
-    let bytes = h.finalize();
+    // One call on the joined bytes (a stack buffer for the usual short
+    // ids) is the same hash as feeding a `Hasher` the three pieces, and
+    // skips setting one up.
+    let len = project.len() + 1 + shot_id.len();
+    let mut stack = [0u8; 128];
+    let mut heap = Vec::new();
+    let input: &mut [u8] = if len <= stack.len() {
+        &mut stack[..len]
+    } else {
+        heap.resize(len, 0);
+        &mut heap
+    };
+    input[..project.len()].copy_from_slice(project.as_bytes());
+    input[project.len() + 1..].copy_from_slice(shot_id.as_bytes());
+    let bytes = blake3::hash(input);
     let mut first = [0u8; 8];
     first.copy_from_slice(&bytes.as_bytes()[..8]);
     u64::from_le_bytes(first) & 0x7fff_ffff
@@ -330,6 +405,7 @@ pub fn seed(project: &str, shot_id: &str) -> u64 {
 /// Composes prompts for every shot of a list, in place.
 pub fn compose_all(list: &mut ShotList, ctx: PromptContext<'_>) {
     let composer = Composer::new(ctx);
+    let mut scratch = Scratch::default();
     // The location phrase is shared by the shots of a scene.
     let mut place = String::new();
     let mut scene = None;
@@ -338,7 +414,7 @@ pub fn compose_all(list: &mut ShotList, ctx: PromptContext<'_>) {
             place = phrases::location(shot.int_ext, &shot.location);
             scene = Some(shot.scene_index);
         }
-        shot.prompt = Some(composer.compose_at(shot, &place));
+        shot.prompt = Some(composer.compose_at(shot, &place, &mut scratch));
     }
 }
 

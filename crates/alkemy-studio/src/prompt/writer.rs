@@ -1,0 +1,93 @@
+//! A prompt written straight into the buffer it is returned in, part by
+//! part: each part is appended after a separator and its place is noted, so
+//! a prompt that fits its limit (nearly all) costs one allocation and no
+//! copy, and one that does not is handed to [`fit`] as borrowed parts.
+
+use super::fit::{Part, fit};
+
+/// The separator between prompt parts.
+pub(crate) const SEP: &str = ", ";
+
+/// A prompt being written.
+pub(crate) struct PromptWriter<'s> {
+    /// The parts so far, joined by [`SEP`].
+    pub text: String,
+    /// `(priority, start, end)` of each part in `text`: scratch space the
+    /// caller lends so it is allocated once per shot list.
+    parts: &'s mut Vec<(u8, usize, usize)>,
+}
+
+impl<'s> PromptWriter<'s> {
+    /// An empty prompt with room for `capacity` bytes.
+    pub fn new(capacity: usize, parts: &'s mut Vec<(u8, usize, usize)>) -> Self {
+        parts.clear();
+        Self {
+            text: String::with_capacity(capacity),
+            parts,
+        }
+    }
+
+    /// Starts a part: writes the separator if a part came before, and
+    /// returns where the part begins. Write the part into
+    /// [`text`](Self::text), then call [`end`](Self::end).
+    pub fn begin(&mut self) -> usize {
+        if !self.parts.is_empty() {
+            self.text.push_str(SEP);
+        }
+        self.text.len()
+    }
+
+    /// Ends the part begun at `start`.
+    pub fn end(&mut self, priority: u8, start: usize) {
+        self.parts.push((priority, start, self.text.len()));
+    }
+
+    /// A whole part.
+    pub fn part(&mut self, priority: u8, text: &str) {
+        let start = self.begin();
+        self.text.push_str(text);
+        self.end(priority, start);
+    }
+
+    /// The prompt within `limit` characters: exactly
+    /// [`fit`]`(parts, SEP, limit)`, without building the parts when the
+    /// join already fits (the same test `fit` makes first).
+    pub fn finish(self, limit: usize) -> String {
+        let bytes: usize = self.parts.iter().map(|(_, s, e)| e - s + SEP.len()).sum();
+        let blank = self
+            .parts
+            .iter()
+            .any(|&(_, s, e)| self.text.get(s..e).is_none_or(|t| t.trim().is_empty()));
+        if bytes <= limit && !blank {
+            return self.text;
+        }
+        let parts: Vec<Part<'_>> = self
+            .parts
+            .iter()
+            .map(|&(p, s, e)| Part::new(p, self.text.get(s..e).unwrap_or_default()))
+            .collect();
+        fit(&parts, SEP, limit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn finishing_is_fitting_the_parts(
+            raw in prop::collection::vec((0u8..10, "[a-zé ]{0,12}"), 0..10),
+            limit in 0usize..80,
+        ) {
+            let mut scratch = Vec::new();
+            let mut w = PromptWriter::new(0, &mut scratch);
+            for (p, t) in &raw {
+                w.part(*p, t);
+            }
+            let parts: Vec<Part<'_>> = raw.iter().map(|(p, t)| Part::new(*p, t.as_str())).collect();
+            prop_assert_eq!(w.finish(limit), fit(&parts, SEP, limit));
+        }
+    }
+}
