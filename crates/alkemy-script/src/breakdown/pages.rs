@@ -418,7 +418,10 @@ mod tests {
         for para in text.split('\n') {
             let mut lines = 1;
             let mut col = 0;
-            for word in para.split([' ', '\t', '\r', '\x0C']).filter(|w| !w.is_empty()) {
+            for word in para
+                .split([' ', '\t', '\r', '\x0C'])
+                .filter(|w| !w.is_empty())
+            {
                 m.words += 1;
                 let mut len = word.chars().count();
                 if col > 0 && col + 1 + len <= width {
