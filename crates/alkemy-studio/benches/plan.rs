@@ -11,6 +11,10 @@ use alkemy_studio::prompt::{PromptContext, PromptLimits, compose_all};
 use alkemy_studio::{PlanOptions, StylePreset, plan, shotlist_csv};
 use criterion::{Criterion, criterion_group, criterion_main};
 
+/// The `alkemy` binary's allocator, so that the bench measures what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BIG_FISH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../fixtures/corpus/features/big-fish.fountain"

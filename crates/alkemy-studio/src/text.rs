@@ -37,6 +37,55 @@ pub(crate) fn letter_runs(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Eight bytes at a time in a `u64` ("SIMD within a register"): tests
+/// that set the high bit of each byte that passes, with no carry from one
+/// byte into the next (every sum stays below 0x100).
+pub(crate) mod swar {
+    /// Every byte's low seven bits.
+    pub const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    /// Every byte's high bit.
+    pub const HIGH: u64 = 0x8080_8080_8080_8080;
+    /// One in every byte.
+    pub const ONES: u64 = 0x0101_0101_0101_0101;
+
+    /// The eight bytes at `at`, little-endian, if there are eight.
+    pub fn load(bytes: &[u8], at: usize) -> Option<u64> {
+        let chunk = bytes.get(at..at.checked_add(8)?)?;
+        <[u8; 8]>::try_from(chunk).ok().map(u64::from_le_bytes)
+    }
+
+    /// Bytes equal to `b`.
+    pub fn equal(x: u64, b: u8) -> u64 {
+        let y = x ^ (ONES * u64::from(b));
+        !(((y & LOW7) + LOW7) | y | LOW7)
+    }
+
+    /// ASCII bytes within `lo..=hi` (both below 0x80).
+    pub fn ascii_range(x: u64, lo: u8, hi: u8) -> u64 {
+        let low = x & LOW7;
+        let at_least_lo = low + ONES * u64::from(0x80 - lo);
+        let past_hi = low + ONES * u64::from(0x80 - hi - 1);
+        at_least_lo & !past_hi & !x & HIGH
+    }
+
+    /// Letters of a word: ASCII letters (either case) and the bytes of
+    /// non-ASCII characters.
+    pub fn letters(x: u64) -> u64 {
+        ascii_range(x | (ONES * 0x20), b'a', b'z') | (x & HIGH)
+    }
+
+    /// ASCII whitespace as `char::is_whitespace` has it: space, and tab to
+    /// carriage return (vertical tab included).
+    pub fn ascii_space(x: u64) -> u64 {
+        equal(x, b' ') | ascii_range(x, b'\t', b'\r')
+    }
+
+    /// The high bits gathered into one bit per byte (bit `i` for byte `i`).
+    pub fn gather(flags: u64) -> u8 {
+        (((flags >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56) as u8
+    }
+}
+
 /// 1 if `b` is ASCII whitespace (`u8::is_ascii_whitespace`: space, tab,
 /// LF, FF, CR), else 0; written with compares only so loops over it
 /// vectorise.
@@ -105,27 +154,38 @@ pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {
 pub(crate) fn push_excerpt(out: &mut String, text: &str, max_chars: usize) {
     let mut chars = 0usize;
     let mut cut = false;
+    // The words taken so far that are not yet in `out`: a range of `text`
+    // that reads exactly as the output would (words one space apart), so
+    // the usual well-spaced text is copied in one piece.
+    let mut pending: Option<(usize, usize)> = None;
     let mut first = true;
     let mut at = 0;
     while let Some((start, end, n)) = next_word(text, at) {
         at = end;
-        let word = &text[start..end];
         let needed = if first { n } else { n + 1 };
         if chars + needed > max_chars {
             cut = true;
             break;
         }
-        if !first {
-            out.push(' ');
-        }
-        out.push_str(word);
+        pending = match pending {
+            None => Some((start, end)),
+            Some((from, to)) if text.get(to..start) == Some(" ") => Some((from, end)),
+            Some((from, to)) => {
+                out.push_str(&text[from..to]);
+                out.push(' ');
+                Some((start, end))
+            }
+        };
         first = false;
         chars += needed;
         // Stop after a sentence once there is enough to read.
-        if chars >= 24 && ends_sentence(word) {
+        if chars >= 24 && ends_sentence(&text[start..end]) {
             cut = false;
             break;
         }
+    }
+    if let Some((from, to)) = pending {
+        out.push_str(&text[from..to]);
     }
     if cut {
         out.push('…');
@@ -147,7 +207,8 @@ fn space_at(text: &str, i: usize) -> (bool, usize) {
 }
 
 /// The next whitespace-separated word at or after byte `from`: its byte
-/// range and its length in chars.
+/// range and its length in chars. Runs of plain ASCII (no whitespace, no
+/// high byte) are crossed eight bytes at a time.
 fn next_word(text: &str, mut from: usize) -> Option<(usize, usize, usize)> {
     let bytes = text.as_bytes();
     let len = bytes.len();
@@ -169,7 +230,22 @@ fn next_word(text: &str, mut from: usize) -> Option<(usize, usize, usize)> {
     let start = from;
     let mut chars = 0;
     while from < len {
-        let b = bytes[from];
+        if let Some(x) = swar::load(bytes, from) {
+            let stop = swar::ascii_space(x) | (x & swar::HIGH);
+            let plain = if stop == 0 {
+                8
+            } else {
+                stop.trailing_zeros() as usize / 8
+            };
+            from += plain;
+            chars += plain;
+            if plain == 8 {
+                continue;
+            }
+        }
+        let Some(&b) = bytes.get(from) else {
+            break;
+        };
         if b < 0x80 {
             if matches!(b, b' ' | b'\t'..=b'\r') {
                 break;
@@ -353,6 +429,29 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn swar_tests_agree_with_byte_tests() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let x = (u64::from(b) << (8 * at))
+                    | (u64::from(b'x') * (swar::ONES & !(0xff << (8 * at))));
+                let bit = |flags: u64| flags & (0x80 << (8 * at)) != 0;
+                assert_eq!(bit(swar::equal(x, b'\'')), b == b'\'', "{b}");
+                assert_eq!(
+                    bit(swar::letters(x)),
+                    b.is_ascii_alphabetic() || b >= 0x80,
+                    "{b}"
+                );
+                assert_eq!(
+                    bit(swar::ascii_space(x)),
+                    b < 0x80 && char::from(b).is_whitespace(),
+                    "{b}"
+                );
+                assert!(swar::gather(swar::equal(x, b)) & (1 << at) != 0);
+            }
+        }
     }
 
     proptest::proptest! {

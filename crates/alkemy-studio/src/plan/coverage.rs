@@ -15,15 +15,16 @@
 //! - Blocking comes from the scene's [`Stage`], so the 180° line holds.
 
 use alkemy_core::{
-    Beat, CameraAngle, CameraMovement, ElementSuggestion, Facing, IntExt, Scene, ShotSize, Span,
-    TimeOfDay,
+    Beat, CameraAngle, CameraMovement, Facing, IntExt, Scene, ShotSize, Span, TimeOfDay,
 };
+
+use memchr::memmem::Finder;
 
 use super::Draft;
 use super::DraftRole;
 use super::blocking::Stage;
 use super::grammar::{MoveCue, angle_cue, cues, intensity, is_off_screen};
-use super::props::{is_insertable, prop_name};
+use super::props::{Candidate, is_insertable};
 use super::setups::SetupKey;
 use super::style::{StyleParams, size_at, size_rank};
 use crate::text::{excerpt, push_excerpt, word_count};
@@ -43,8 +44,8 @@ pub(crate) struct SceneInput<'a> {
     pub prev: Option<&'a Scene>,
     /// The parameters in force.
     pub params: &'a StyleParams,
-    /// Element suggestions of this scene.
-    pub elements: &'a [&'a ElementSuggestion],
+    /// Element suggestions of this scene that name an object.
+    pub elements: &'a [Candidate<'a>],
     /// The scene's line of action.
     pub stage: &'a Stage,
 }
@@ -206,20 +207,25 @@ fn is_rigged(m: CameraMovement) -> bool {
 /// Characters of the scene an action paragraph names in ordinary case
 /// (`Steel sits.`, `Steel's face`): the breakdown only reports names in
 /// capitals. A name counts when written capitalised as a whole word.
+///
+/// `proper_names` holds a searcher for each of the scene's characters' names
+/// in title case, built once per scene.
 fn named_in_prose<'a>(
     text: &str,
     scene: &'a Scene,
-    proper_names: &[String],
+    proper_names: &[Finder<'_>],
     out: &mut Vec<&'a str>,
 ) {
     for (c, proper) in scene.characters.iter().zip(proper_names) {
-        if out.iter().any(|n| n == c) {
+        let len = proper.needle().len();
+        // An empty name is named nowhere (and would never advance).
+        if len == 0 || out.iter().any(|n| n == c) {
             continue;
         }
         let mut from = 0;
-        while let Some(i) = text[from..].find(proper.as_str()) {
+        while let Some(i) = text.get(from..).and_then(|t| proper.find(t.as_bytes())) {
             let at = from + i;
-            let end = at + proper.len();
+            let end = at + len;
             let before = text[..at].chars().next_back();
             let after = text[end..].chars().next();
             let boundary = |ch: Option<char>| ch.is_none_or(|ch| !ch.is_alphanumeric());
@@ -299,6 +305,10 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
         .iter()
         .map(|c| crate::text::title_case(c))
         .collect();
+    let proper_names: Vec<Finder<'_>> = proper_names
+        .iter()
+        .map(|p| Finder::new(p.as_bytes()))
+        .collect();
     let mut seen_dialogue = false;
     let pov_scene = angle_cue(&scene.heading) == Some(CameraAngle::Pov);
     let base_angle = if pov_scene {
@@ -308,7 +318,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
     };
     let mut drafts: Vec<Draft> = Vec::with_capacity(beats.len() + 2);
     let mut on_stage: Vec<&str> = Vec::new();
-    let mut inserted: Vec<String> = Vec::new();
+    let mut inserted: Vec<&str> = Vec::new();
 
     if params.establishing
         && let Some(size) = establishing_size(prev, scene)
@@ -446,21 +456,18 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 });
                 if params.inserts {
                     let mut made = 0;
-                    for e in elements
-                        .iter()
-                        .filter(|e| contains(*span, e.span) && is_insertable(e, text, scene))
-                    {
-                        let Some(name) = prop_name(&e.name) else {
-                            continue;
-                        };
-                        if inserted.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                    for c in elements.iter().filter(|c| {
+                        contains(*span, c.element.span) && is_insertable(c, text, scene)
+                    }) {
+                        let name = c.prop.as_str();
+                        if inserted.iter().any(|n| n.eq_ignore_ascii_case(name)) {
                             continue;
                         }
                         if made >= params.max_inserts_per_beat {
                             break;
                         }
                         made += 1;
-                        inserted.push(name.clone());
+                        inserted.push(name);
                         let movement = if params.base_movement == CameraMovement::Handheld {
                             CameraMovement::Handheld
                         } else {
@@ -474,7 +481,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                             lens_mm: None,
                             cast: Vec::new(),
                             lines: Vec::new(),
-                            subject: Some(name.clone()),
+                            subject: Some(name.to_owned()),
                             span: *span,
                             weight: 1500,
                             description: format!("Insert: {name}"),

@@ -9,7 +9,7 @@
 
 use alkemy_core::CameraAngle;
 
-use crate::text::words;
+use crate::text::{swar, words};
 
 /// What the action asks of the camera.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -385,9 +385,39 @@ impl CueTable {
 
 static CUES: CueTable = CueTable::build();
 
-/// Whether `(prev, cur)` (as keys) is the phrase `(a, b)`.
-fn is_pair(prev: u128, cur: u128, a: &str, b: &str) -> bool {
-    prev == word_key(a.as_bytes()) && cur == word_key(b.as_bytes())
+/// The keys of each phrase's two words, and what the phrase asks for.
+type PairKeys<T, const N: usize> = [(u128, u128, T); N];
+
+/// [`MOVE_PAIRS`] as keys.
+static MOVE_PAIR_KEYS: PairKeys<MoveCue, { MOVE_PAIRS.len() }> = {
+    let mut out = [(0, 0, MoveCue::Pan); MOVE_PAIRS.len()];
+    let mut p = 0;
+    while p < MOVE_PAIRS.len() {
+        let (a, b, cue) = MOVE_PAIRS[p];
+        out[p] = (word_key(a.as_bytes()), word_key(b.as_bytes()), cue);
+        p += 1;
+    }
+    out
+};
+
+/// [`ANGLE_PAIRS`] as keys.
+static ANGLE_PAIR_KEYS: PairKeys<CameraAngle, { ANGLE_PAIRS.len() }> = {
+    let mut out = [(0, 0, CameraAngle::EyeLevel); ANGLE_PAIRS.len()];
+    let mut p = 0;
+    while p < ANGLE_PAIRS.len() {
+        let (a, b, angle) = ANGLE_PAIRS[p];
+        out[p] = (word_key(a.as_bytes()), word_key(b.as_bytes()), angle);
+        p += 1;
+    }
+    out
+};
+
+/// What the phrase `(prev, cur)` (as keys) asks for, if it is one.
+fn pair<T: Copy>(pairs: &[(u128, u128, T)], prev: u128, cur: u128) -> Option<T> {
+    pairs
+        .iter()
+        .find(|&&(a, b, _)| a == prev && b == cur)
+        .map(|&(_, _, t)| t)
 }
 
 /// The strongest movement cue in an action paragraph, if any.
@@ -406,55 +436,90 @@ fn is_letter(b: u8) -> bool {
     b.is_ascii_alphabetic() || b >= 0x80
 }
 
+/// The 16 bytes at `at` (the caller pads `bytes` so they exist) and the
+/// mask of those that are letters.
+fn letters_at(bytes: &[u8], at: usize) -> (u128, u16) {
+    let mut chunk = [0u8; 16];
+    if let Some(c) = bytes.get(at..at + 16) {
+        chunk.copy_from_slice(c);
+    }
+    let raw = u128::from_le_bytes(chunk);
+    let letters = u16::from(swar::gather(swar::letters(raw as u64)))
+        | (u16::from(swar::gather(swar::letters((raw >> 64) as u64))) << 8);
+    (raw, letters)
+}
+
+/// Length in bytes of the letter run starting at `at` (a letter): letters,
+/// and apostrophes with a letter after them. Byte by byte: for the few
+/// runs the masks cannot settle.
+fn run_len(bytes: &[u8], at: usize) -> usize {
+    let mut i = at;
+    while let Some(&b) = bytes.get(i) {
+        let inner_apostrophe = b == b'\'' && bytes.get(i + 1).is_some_and(|&c| is_letter(c));
+        if !(is_letter(b) || inner_apostrophe) {
+            break;
+        }
+        i += 1;
+    }
+    i - at
+}
+
+/// Texts up to this long are scanned from a padded copy on the stack.
+const STACK_TEXT: usize = 496;
+
 /// The movement and angle cues of a paragraph, in one pass over its words.
 ///
-/// The words are `text::letter_runs`, read byte by byte straight
-/// into a key and looked up in the cue table; only the rare cue words go
-/// further. A two-word phrase wins over its second word alone; the most
-/// physical move wins; the first angle wins.
+/// The words are `text::letter_runs` (letters, with apostrophes inside a
+/// word), found sixteen bytes at a time with bit tricks over a copy padded
+/// with zeros: each word becomes a key, ASCII-lower-cased, looked up in the
+/// cue table; only the rare cue words go further. A two-word phrase wins
+/// over its second word alone; the most physical move wins; the first
+/// angle wins.
 pub fn cues(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
+    let n = text.len();
+    let mut stack = [0u8; STACK_TEXT + 16];
+    let mut heap = Vec::new();
+    let bytes: &[u8] = if n <= STACK_TEXT {
+        stack[..n].copy_from_slice(text.as_bytes());
+        &stack
+    } else {
+        heap.reserve_exact(n + 16);
+        heap.extend_from_slice(text.as_bytes());
+        heap.resize(n + 16, 0);
+        &heap
+    };
     let mut best: Option<MoveCue> = None;
     let mut angle: Option<CameraAngle> = None;
     // The previous word's key (`0` after a word too short or long to be a
     // cue, which also ends a phrase).
     let mut prev = 0u128;
-    let bytes = text.as_bytes();
-    let n = bytes.len();
     let mut i = 0;
-    loop {
-        while i < n && !is_letter(bytes[i]) {
-            i += 1;
+    while i < n {
+        let (raw, letters) = letters_at(bytes, i);
+        if letters & 1 == 0 {
+            // Not at a word: go to the next letter, if any in these 16.
+            i += letters.trailing_zeros() as usize;
+            continue;
         }
-        if i >= n {
-            break;
+        let mut len = letters.trailing_ones() as usize;
+        // A run of 16, or one that stops at an apostrophe, may go on.
+        if len == 16 || (raw >> (8 * len)) as u8 == b'\'' {
+            len = run_len(&bytes[..n], i);
         }
-        // The word's first 16 bytes, lower-cased as they are copied.
-        let mut buf = [0u8; 16];
-        let mut len = 0usize;
-        while i < n {
-            let b = bytes[i];
-            let inner_apostrophe = b == b'\'' && i + 1 < n && is_letter(bytes[i + 1]);
-            if !(is_letter(b) || inner_apostrophe) {
-                break;
-            }
-            if len < buf.len() {
-                buf[len] = b.to_ascii_lowercase();
-            }
-            len += 1;
-            i += 1;
-        }
+        i += len;
         // No cue word is shorter or longer than these: skip the rest.
         if !(2..=MAX_CUE_BYTES).contains(&len) {
             prev = 0;
             continue;
         }
-        let cur = u128::from_le_bytes(buf);
+        // The word's bytes, ASCII letters lower-cased (the case bit also
+        // lands on non-ASCII bytes, which no cue word has).
+        let mask = (1u128 << (8 * len)) - 1;
+        let case = u128::from(swar::ONES * 0x20);
+        let cur = (raw | case | (case << 64)) & mask;
         if let Some(word) = CUES.get(cur) {
             let paired = if word.ends_pair {
-                MOVE_PAIRS
-                    .iter()
-                    .find(|(a, b, _)| is_pair(prev, cur, a, b))
-                    .map(|&(_, _, c)| c)
+                pair(&MOVE_PAIR_KEYS, prev, cur)
             } else {
                 None
             };
@@ -465,10 +530,9 @@ pub fn cues(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
             }
             if angle.is_none() {
                 angle = word.angle.or_else(|| {
-                    ANGLE_PAIRS
-                        .iter()
-                        .find(|(a, b, _)| word.ends_pair && is_pair(prev, cur, a, b))
-                        .map(|&(_, _, a)| a)
+                    word.ends_pair
+                        .then(|| pair(&ANGLE_PAIR_KEYS, prev, cur))
+                        .flatten()
                 });
             }
         }

@@ -20,8 +20,7 @@ pub mod timing;
 use std::collections::{HashMap, HashSet};
 
 use alkemy_core::{
-    Breakdown, CameraAngle, CameraMovement, ElementSuggestion, Figure, Scene, Shot, ShotList,
-    ShotSize, Span,
+    Breakdown, CameraAngle, CameraMovement, Figure, Scene, Shot, ShotList, ShotSize, Span,
 };
 
 pub use options::{PlanOptions, SceneOverride};
@@ -29,6 +28,7 @@ pub use style::{LensTable, StyleParams, StylePreset, UnknownStyle};
 
 use blocking::Stage;
 use numbering::Numberer;
+use props::Candidate;
 use setups::SetupKey;
 
 /// What a draft shot is for (decides how later rules may merge into it).
@@ -120,15 +120,19 @@ pub fn plan(breakdown: &Breakdown, options: &PlanOptions) -> ShotList {
 
 /// Per-breakdown lookups the rules need, built once.
 pub(crate) struct Planner<'a> {
-    elements: HashMap<&'a str, Vec<&'a ElementSuggestion>, crate::text::FxBuild>,
+    /// The element suggestions that name an object, by scene number.
+    elements: HashMap<&'a str, Vec<Candidate<'a>>, crate::text::FxBuild>,
 }
 
 impl<'a> Planner<'a> {
     pub(crate) fn new(breakdown: &'a Breakdown) -> Self {
-        let mut elements: HashMap<&str, Vec<&ElementSuggestion>, crate::text::FxBuild> =
+        let mut elements: HashMap<&str, Vec<Candidate<'a>>, crate::text::FxBuild> =
             HashMap::default();
-        for e in &breakdown.elements {
-            elements.entry(e.scene.as_str()).or_default().push(e);
+        for c in breakdown.elements.iter().filter_map(Candidate::of) {
+            elements
+                .entry(c.element.scene.as_str())
+                .or_default()
+                .push(c);
         }
         Self { elements }
     }

@@ -74,9 +74,9 @@ const PEOPLE: &[&str] = &[
     "VILLAGER",
     "WAITER",
     "WAITRESS",
+    "WELL-WISHER",
     "WIFE",
     "WITCH",
-    "WELL-WISHER",
     "WOMAN",
     "WOMEN",
     "WORKER",
@@ -102,11 +102,13 @@ const ADJECTIVES: &[&str] = &[
     "YOUNG",
 ];
 
-/// The word without a plural `S`/`ES` when the singular is listed.
+/// Whether the word, or the word without a plural `S`/`ES`, is listed.
+/// The lists are sorted (tested), so this is a binary search.
 fn in_list(word: &str, list: &[&str]) -> bool {
-    list.contains(&word)
-        || word.strip_suffix('S').is_some_and(|w| list.contains(&w))
-        || word.strip_suffix("ES").is_some_and(|w| list.contains(&w))
+    let listed = |w: &str| list.binary_search(&w).is_ok();
+    listed(word)
+        || word.strip_suffix('S').is_some_and(listed)
+        || word.strip_suffix("ES").is_some_and(listed)
 }
 
 /// Leading words that are not part of an object's name.
@@ -122,7 +124,7 @@ pub(crate) fn prop_name(name: &str) -> Option<String> {
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’'))
         .filter(|w| !w.is_empty())
-        .skip_while(|w| FUNCTION_WORDS.contains(w))
+        .skip_while(|w| FUNCTION_WORDS.binary_search(w).is_ok())
         .collect();
     let last = words.last()?;
     let last = last.trim_end_matches("'S").trim_end_matches("’S");
@@ -137,14 +139,34 @@ pub(crate) fn prop_name(name: &str) -> Option<String> {
     ok.then(|| words.join(" "))
 }
 
-pub(crate) fn is_insertable(element: &ElementSuggestion, text: &str, scene: &Scene) -> bool {
+/// An element suggestion that names an object, with that object's name
+/// ([`prop_name`]), worked out once per breakdown.
+#[derive(Debug)]
+pub(crate) struct Candidate<'a> {
+    /// The suggestion.
+    pub element: &'a ElementSuggestion,
+    /// The object it names.
+    pub prop: String,
+}
+
+impl<'a> Candidate<'a> {
+    /// The candidate of a suggestion, if it names an object at all.
+    pub(crate) fn of(element: &'a ElementSuggestion) -> Option<Self> {
+        prop_name(&element.name).map(|prop| Self { element, prop })
+    }
+}
+
+/// Whether a candidate deserves an insert after `text`, an action
+/// paragraph of `scene`.
+pub(crate) fn is_insertable(candidate: &Candidate<'_>, text: &str, scene: &Scene) -> bool {
+    let element = candidate.element;
     let names_character = element.name.split_whitespace().any(|w| {
         scene
             .characters
             .iter()
             .any(|c| c.split_whitespace().any(|cw| cw == w))
     });
-    if names_character || prop_name(&element.name).is_none() {
+    if names_character {
         return false;
     }
     match element.category {
@@ -193,6 +215,13 @@ fn follows_determiner(text: &str, phrase: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_lists_are_sorted_for_binary_search() {
+        for list in [PEOPLE, SOUNDS, ADJECTIVES, FUNCTION_WORDS] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+        }
+    }
 
     #[test]
     fn people_sounds_and_gerunds_are_not_props() {

@@ -15,6 +15,17 @@ pub(crate) struct PromptWriter<'s> {
     /// `(priority, start, end)` of each part in `text`: scratch space the
     /// caller lends so it is allocated once per shot list.
     parts: &'s mut Vec<(u8, usize, usize)>,
+    /// Whether a part is blank (only whitespace), which `fit` drops.
+    blank: bool,
+}
+
+/// Whether `part` holds only whitespace; a part starting with a visible
+/// ASCII character (nearly all) is settled without `trim`.
+fn is_blank(part: &str) -> bool {
+    match part.as_bytes().first() {
+        Some(&b) if b > b' ' && b < 0x7f => false,
+        _ => part.trim().is_empty(),
+    }
 }
 
 impl<'s> PromptWriter<'s> {
@@ -24,6 +35,7 @@ impl<'s> PromptWriter<'s> {
         Self {
             text: String::with_capacity(capacity),
             parts,
+            blank: false,
         }
     }
 
@@ -39,7 +51,9 @@ impl<'s> PromptWriter<'s> {
 
     /// Ends the part begun at `start`.
     pub fn end(&mut self, priority: u8, start: usize) {
-        self.parts.push((priority, start, self.text.len()));
+        let end = self.text.len();
+        self.blank |= self.text.get(start..end).is_none_or(is_blank);
+        self.parts.push((priority, start, end));
     }
 
     /// A whole part.
@@ -53,12 +67,14 @@ impl<'s> PromptWriter<'s> {
     /// [`fit`]`(parts, SEP, limit)`, without building the parts when the
     /// join already fits (the same test `fit` makes first).
     pub fn finish(self, limit: usize) -> String {
-        let bytes: usize = self.parts.iter().map(|(_, s, e)| e - s + SEP.len()).sum();
-        let blank = self
-            .parts
-            .iter()
-            .any(|&(_, s, e)| self.text.get(s..e).is_none_or(|t| t.trim().is_empty()));
-        if bytes <= limit && !blank {
+        // `fit`'s measure: every part's bytes and a separator each, which
+        // is the joined text and one more separator.
+        let bytes = if self.parts.is_empty() {
+            0
+        } else {
+            self.text.len() + SEP.len()
+        };
+        if bytes <= limit && !self.blank {
             return self.text;
         }
         let parts: Vec<Part<'_>> = self
