@@ -404,11 +404,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 for c in &named {
                     add_unique(&mut on_stage, c);
                 }
-                let cast = if named.is_empty() {
-                    on_stage.clone()
-                } else {
-                    named
-                };
+                let cast: &[&str] = if named.is_empty() { &on_stage } else { &named };
                 let BeatFacts {
                     words,
                     cue,
@@ -435,7 +431,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 };
                 let setup = if is_rigged(movement) {
                     SetupKey::Move(i)
-                } else if let ([one], true) = (cast.as_slice(), size >= ShotSize::Medium) {
+                } else if let ([one], true) = (cast, size >= ShotSize::Medium) {
                     SetupKey::Favouring((*one).to_owned())
                 } else {
                     SetupKey::Master
@@ -446,7 +442,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     angle,
                     movement,
                     lens_mm: None,
-                    cast: stage.group_of(&cast),
+                    cast: stage.group_of(cast),
                     lines: Vec::new(),
                     subject: None,
                     span: *span,

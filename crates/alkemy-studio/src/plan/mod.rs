@@ -210,9 +210,17 @@ impl Finisher {
         push_id_part(&mut base, &scene.number);
         base.push('-');
         let prefix = base.len();
-        for (((draft, duration_ms), setup), number) in
-            drafts.into_iter().zip(durations).zip(setups).zip(numbers)
-        {
+        // One iterator per list rather than a zip of four: a draft is moved
+        // once, not through nested tuples.
+        let mut durations = durations.into_iter();
+        let mut setups = setups.into_iter();
+        let mut numbers = numbers.into_iter();
+        for draft in drafts {
+            let (Some(duration_ms), Some(setup), Some(number)) =
+                (durations.next(), setups.next(), numbers.next())
+            else {
+                break;
+            };
             base.truncate(prefix);
             push_id_part(&mut base, &number);
             let mut id = base.clone();

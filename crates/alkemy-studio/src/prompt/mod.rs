@@ -31,7 +31,7 @@ pub use limits::PromptLimits;
 
 use crate::text::{FxBuild, push_title_case};
 use fit::{Part, fit};
-use writer::PromptWriter;
+use writer::{PromptWriter, Tail};
 
 /// What the composer needs besides the shot.
 #[derive(Debug, Clone, Copy)]
@@ -209,11 +209,44 @@ impl<'a> Composer<'a> {
     /// The prompts for one shot.
     pub fn compose(&self, shot: &Shot) -> ShotPrompt {
         let place = phrases::location(shot.int_ext, &shot.location);
-        self.compose_at(shot, &place, &mut Scratch::default())
+        let mut tails = Tails::default();
+        self.tails(shot, &place, &mut tails);
+        self.compose_at(shot, &tails, &mut Scratch::default())
     }
 
-    /// The prompts for one shot whose location phrase is already made.
-    fn compose_at(&self, shot: &Shot, place: &str, scratch: &mut Scratch) -> ShotPrompt {
+    /// The parts of a shot's prompts that follow what is particular to the
+    /// shot: its place (`place`), its light and the look. Every shot of a
+    /// scene has the same. Written into `tails`, reusing its buffers.
+    fn tails(&self, shot: &Shot, place: &str, tails: &mut Tails) {
+        let light = phrases::light(shot.light, shot.int_ext);
+        let Tails { image, motion } = tails;
+        image.clear();
+        image.part(rank::LOCATION, place);
+        image.part(rank::LIGHT, light);
+        if let Some(s) = &self.style_main {
+            image.part(rank::STYLE, s);
+        }
+        if let Some(s) = &self.style_extra {
+            image.part(rank::STYLE_EXTRA, s);
+        }
+        if let Some(s) = &self.palette {
+            image.part(rank::PALETTE, s);
+        }
+        image.part(rank::ASPECT, phrases::aspect(self.ctx.aspect));
+        image.part(rank::QUALITY, "cinematic film still, detailed");
+        motion.clear();
+        motion.part(rank::LOCATION, place);
+        motion.part(rank::LIGHT, light);
+        if let Some(look) = self.ctx.moodboard
+            && let Some(first) = look.style_keywords.first()
+        {
+            motion.part(rank::STYLE, first.trim());
+        }
+        motion.part(rank::QUALITY, "smooth, realistic motion");
+    }
+
+    /// The prompts for one shot, given its [`tails`](Self::tails).
+    fn compose_at(&self, shot: &Shot, tails: &Tails, scratch: &mut Scratch) -> ShotPrompt {
         let limits = self.ctx.limits;
         let negative = match shot.cast.len() {
             0 if shot.size == ShotSize::Insert => 0,
@@ -223,11 +256,13 @@ impl<'a> Composer<'a> {
             _ => 3,
         };
         let mut w = PromptWriter::new(scratch.image_capacity, &mut scratch.parts);
-        self.write_image(shot, place, &mut w);
+        self.write_image(shot, &mut w);
+        w.tail(&tails.image);
         let image = w.finish(limits.image_chars);
         scratch.image_capacity = image.len() + CAPACITY_MARGIN;
         let mut w = PromptWriter::new(scratch.motion_capacity, &mut scratch.parts);
-        self.write_motion(shot, place, &mut w);
+        self.write_motion(shot, &mut w);
+        w.tail(&tails.motion);
         let motion = w.finish(limits.motion_chars);
         scratch.motion_capacity = motion.len() + CAPACITY_MARGIN;
         ShotPrompt {
@@ -238,7 +273,8 @@ impl<'a> Composer<'a> {
         }
     }
 
-    fn write_image(&self, shot: &Shot, place: &str, w: &mut PromptWriter<'_>) {
+    /// The image prompt's parts up to its [`Tails::image`].
+    fn write_image(&self, shot: &Shot, w: &mut PromptWriter<'_>) {
         let start = w.begin();
         w.text.push_str(phrases::size(shot.size));
         if shot.angle != CameraAngle::EyeLevel && shot.angle != CameraAngle::OverTheShoulder {
@@ -291,22 +327,10 @@ impl<'a> Composer<'a> {
         } else if shot.dialogue.is_none() && shot.size != ShotSize::Insert {
             w.part(rank::ACTION, &shot.description);
         }
-        w.part(rank::LOCATION, place);
-        w.part(rank::LIGHT, phrases::light(shot.light, shot.int_ext));
-        if let Some(s) = &self.style_main {
-            w.part(rank::STYLE, s);
-        }
-        if let Some(s) = &self.style_extra {
-            w.part(rank::STYLE_EXTRA, s);
-        }
-        if let Some(s) = &self.palette {
-            w.part(rank::PALETTE, s);
-        }
-        w.part(rank::ASPECT, phrases::aspect(self.ctx.aspect));
-        w.part(rank::QUALITY, "cinematic film still, detailed");
     }
 
-    fn write_motion(&self, shot: &Shot, place: &str, w: &mut PromptWriter<'_>) {
+    /// The motion prompt's parts up to its [`Tails::motion`].
+    fn write_motion(&self, shot: &Shot, w: &mut PromptWriter<'_>) {
         w.part(rank::GRAMMAR, phrases::movement(shot.movement));
         let subject = shot
             .cast
@@ -335,15 +359,14 @@ impl<'a> Composer<'a> {
             }
             _ => w.part(rank::SUBJECT, &shot.description),
         }
-        w.part(rank::LOCATION, place);
-        w.part(rank::LIGHT, phrases::light(shot.light, shot.int_ext));
-        if let Some(look) = self.ctx.moodboard
-            && let Some(first) = look.style_keywords.first()
-        {
-            w.part(rank::STYLE, first.trim());
-        }
-        w.part(rank::QUALITY, "smooth, realistic motion");
     }
+}
+
+/// The shared ends of a scene's image and motion prompts.
+#[derive(Debug, Default)]
+struct Tails {
+    image: Tail,
+    motion: Tail,
 }
 
 /// Buffers reused from shot to shot while composing a list.
@@ -406,15 +429,24 @@ pub fn seed(project: &str, shot_id: &str) -> u64 {
 pub fn compose_all(list: &mut ShotList, ctx: PromptContext<'_>) {
     let composer = Composer::new(ctx);
     let mut scratch = Scratch::default();
-    // The location phrase is shared by the shots of a scene.
+    // The location phrase is shared by the shots of a scene, and so are
+    // the prompts' tails while the light is the same.
     let mut place = String::new();
+    let mut tails = Tails::default();
     let mut scene = None;
+    let mut tails_for = None;
     for shot in &mut list.shots {
         if scene != Some(shot.scene_index) {
             place = phrases::location(shot.int_ext, &shot.location);
             scene = Some(shot.scene_index);
+            tails_for = None;
         }
-        shot.prompt = Some(composer.compose_at(shot, &place, &mut scratch));
+        let key = Some((shot.light, shot.int_ext));
+        if tails_for != key {
+            composer.tails(shot, &place, &mut tails);
+            tails_for = key;
+        }
+        shot.prompt = Some(composer.compose_at(shot, &tails, &mut scratch));
     }
 }
 

@@ -63,6 +63,27 @@ impl<'s> PromptWriter<'s> {
         self.end(priority, start);
     }
 
+    /// Appends the parts of `tail`, as if each were written with
+    /// [`part`](Self::part).
+    pub fn tail(&mut self, tail: &Tail) {
+        if self.parts.is_empty() {
+            // The tail's text starts with a separator, which a first part
+            // does not have.
+            for &(priority, start, end) in &tail.parts {
+                self.part(priority, tail.text.get(start..end).unwrap_or_default());
+            }
+            return;
+        }
+        let base = self.text.len();
+        self.text.push_str(&tail.text);
+        self.parts.extend(
+            tail.parts
+                .iter()
+                .map(|&(priority, start, end)| (priority, base + start, base + end)),
+        );
+        self.blank |= tail.blank;
+    }
+
     /// The prompt within `limit` characters: exactly
     /// [`fit`]`(parts, SEP, limit)`, without building the parts when the
     /// join already fits (the same test `fit` makes first).
@@ -86,6 +107,36 @@ impl<'s> PromptWriter<'s> {
     }
 }
 
+/// Parts written once and appended to many prompts (those every shot of a
+/// scene shares: the place, its light, the look), each after a separator.
+#[derive(Debug, Default)]
+pub(crate) struct Tail {
+    /// A separator and a part, for each part.
+    text: String,
+    /// `(priority, start, end)` of each part in `text`.
+    parts: Vec<(u8, usize, usize)>,
+    /// Whether a part is blank.
+    blank: bool,
+}
+
+impl Tail {
+    /// Empties the tail, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.parts.clear();
+        self.blank = false;
+    }
+
+    /// Adds a part.
+    pub fn part(&mut self, priority: u8, text: &str) {
+        self.text.push_str(SEP);
+        let start = self.text.len();
+        self.text.push_str(text);
+        self.blank |= is_blank(text);
+        self.parts.push((priority, start, self.text.len()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +155,21 @@ mod tests {
             }
             let parts: Vec<Part<'_>> = raw.iter().map(|(p, t)| Part::new(*p, t.as_str())).collect();
             prop_assert_eq!(w.finish(limit), fit(&parts, SEP, limit));
+            // The same parts, the last ones as a tail, however many came
+            // before it.
+            for split in 0..=raw.len() {
+                let mut w = PromptWriter::new(0, &mut scratch);
+                let mut tail = Tail::default();
+                for (i, (p, t)) in raw.iter().enumerate() {
+                    if i < split {
+                        w.part(*p, t);
+                    } else {
+                        tail.part(*p, t);
+                    }
+                }
+                w.tail(&tail);
+                prop_assert_eq!(w.finish(limit), fit(&parts, SEP, limit));
+            }
         }
     }
 }
