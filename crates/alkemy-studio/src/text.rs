@@ -119,14 +119,35 @@ pub(crate) fn word_count(text: &str) -> usize {
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct FxHasher(u64);
 
+impl FxHasher {
+    /// Mixes one word in.
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 impl std::hash::Hasher for FxHasher {
+    /// Eight bytes at a time, the last word zero-padded.
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
             let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
         }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            for (w, b) in word.iter_mut().zip(rest) {
+                *w = *b;
+            }
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    /// A `u64` key (the sets of hashed numbers and ids) in one step.
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
     }
 
     fn finish(&self) -> u64 {
@@ -264,6 +285,15 @@ fn next_word(text: &str, mut from: usize) -> Option<(usize, usize, usize)> {
 }
 
 fn ends_sentence(word: &str) -> bool {
+    // Most words end in a letter: only `.`, `!`, `?` and what may follow
+    // them (`"`, `'`, `)`, and the last bytes of `”` and `’`) can end a
+    // sentence.
+    if !matches!(
+        word.as_bytes().last(),
+        Some(b'.' | b'!' | b'?' | b'"' | b'\'' | b')' | 0x9d | 0x99)
+    ) {
+        return false;
+    }
     let w = word.trim_end_matches(['"', '\'', '”', '’', ')']);
     (w.ends_with('.') || w.ends_with('!') || w.ends_with('?')) && !is_abbreviation(w)
 }

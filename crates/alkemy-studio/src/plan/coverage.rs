@@ -18,8 +18,6 @@ use alkemy_core::{
     Beat, CameraAngle, CameraMovement, Facing, IntExt, Scene, ShotSize, Span, TimeOfDay,
 };
 
-use memchr::memmem::Finder;
-
 use super::Draft;
 use super::DraftRole;
 use super::blocking::Stage;
@@ -208,28 +206,41 @@ fn is_rigged(m: CameraMovement) -> bool {
 /// (`Steel sits.`, `Steel's face`): the breakdown only reports names in
 /// capitals. A name counts when written capitalised as a whole word.
 ///
-/// `proper_names` holds a searcher for each of the scene's characters' names
-/// in title case, built once per scene.
+/// `proper_names` holds the scene's characters' names in title case, made
+/// once per scene. Candidates are found by their first byte (`memchr`), so
+/// nothing is built per search.
 fn named_in_prose<'a>(
     text: &str,
     scene: &'a Scene,
-    proper_names: &[Finder<'_>],
+    proper_names: &[String],
     out: &mut Vec<&'a str>,
 ) {
+    let bytes = text.as_bytes();
     for (c, proper) in scene.characters.iter().zip(proper_names) {
-        let len = proper.needle().len();
-        // An empty name is named nowhere (and would never advance).
-        if len == 0 || out.iter().any(|n| n == c) {
+        // An empty name is named nowhere.
+        let Some(&first) = proper.as_bytes().first() else {
+            continue;
+        };
+        if out.iter().any(|n| n == c) {
             continue;
         }
+        // The leftmost match from `from`; after a match inside a longer
+        // word, the search goes on after it (as `str::find` from there).
         let mut from = 0;
-        while let Some(i) = text.get(from..).and_then(|t| proper.find(t.as_bytes())) {
-            let at = from + i;
-            let end = at + len;
-            let before = text[..at].chars().next_back();
-            let after = text[end..].chars().next();
+        while let Some(at) = bytes
+            .get(from..)
+            .and_then(|rest| memchr::memchr(first, rest))
+            .map(|i| from + i)
+        {
+            let end = at + proper.len();
+            if bytes.get(at..end) != Some(proper.as_bytes()) {
+                from = at + 1;
+                continue;
+            }
             let boundary = |ch: Option<char>| ch.is_none_or(|ch| !ch.is_alphanumeric());
-            if boundary(before) && boundary(after) {
+            if boundary(text.get(..at).and_then(|t| t.chars().next_back()))
+                && boundary(text.get(end..).and_then(|t| t.chars().next()))
+            {
                 out.push(c);
                 break;
             }
@@ -304,10 +315,6 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
         .characters
         .iter()
         .map(|c| crate::text::title_case(c))
-        .collect();
-    let proper_names: Vec<Finder<'_>> = proper_names
-        .iter()
-        .map(|p| Finder::new(p.as_bytes()))
         .collect();
     let mut seen_dialogue = false;
     let pov_scene = angle_cue(&scene.heading) == Some(CameraAngle::Pov);
@@ -452,9 +459,10 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 });
                 if params.inserts {
                     let mut made = 0;
-                    for c in elements.iter().filter(|c| {
-                        contains(*span, c.element.span) && is_insertable(c, text, scene)
-                    }) {
+                    for c in elements
+                        .iter()
+                        .filter(|c| contains(*span, c.span) && is_insertable(c, text, scene))
+                    {
                         let name = c.prop.as_str();
                         if inserted.iter().any(|n| n.eq_ignore_ascii_case(name)) {
                             continue;

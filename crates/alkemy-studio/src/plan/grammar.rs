@@ -436,17 +436,31 @@ fn is_letter(b: u8) -> bool {
     b.is_ascii_alphabetic() || b >= 0x80
 }
 
-/// The 16 bytes at `at` (the caller pads `bytes` so they exist) and the
-/// mask of those that are letters.
-fn letters_at(bytes: &[u8], at: usize) -> (u128, u16) {
+/// The 16 bytes at `at`, little-endian, zero past the end.
+fn load16(bytes: &[u8], at: usize) -> u128 {
     let mut chunk = [0u8; 16];
-    if let Some(c) = bytes.get(at..at + 16) {
-        chunk.copy_from_slice(c);
+    match bytes.get(at..at.saturating_add(16)) {
+        Some(c) => chunk.copy_from_slice(c),
+        None => {
+            let rest = bytes.get(at..).unwrap_or_default();
+            for (d, s) in chunk.iter_mut().zip(rest) {
+                *d = *s;
+            }
+        }
     }
-    let raw = u128::from_le_bytes(chunk);
-    let letters = u16::from(swar::gather(swar::letters(raw as u64)))
-        | (u16::from(swar::gather(swar::letters((raw >> 64) as u64))) << 8);
-    (raw, letters)
+    u128::from_le_bytes(chunk)
+}
+
+/// The 8 bytes at `at`, little-endian, zero past the end.
+fn load8(bytes: &[u8], at: usize) -> u64 {
+    if let Some(x) = swar::load(bytes, at) {
+        return x;
+    }
+    let mut chunk = [0u8; 8];
+    for (d, s) in chunk.iter_mut().zip(bytes.get(at..).unwrap_or_default()) {
+        *d = *s;
+    }
+    u64::from_le_bytes(chunk)
 }
 
 /// Length in bytes of the letter run starting at `at` (a letter): letters,
@@ -464,59 +478,94 @@ fn run_len(bytes: &[u8], at: usize) -> usize {
     i - at
 }
 
-/// Texts up to this long are scanned from a padded copy on the stack.
-const STACK_TEXT: usize = 496;
+/// Texts up to this long keep their letter mask on the stack.
+const STACK_TEXT: usize = 512;
+
+/// One bit per byte of `bytes` (64 to a word): set for letters. `mask`
+/// comes zeroed, one word per 64 bytes.
+fn letter_mask(bytes: &[u8], mask: &mut [u64]) {
+    let mut chunks = bytes.chunks_exact(8);
+    for (k, chunk) in (&mut chunks).enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let bits = swar::gather(swar::letters(u64::from_le_bytes(word)));
+        if let Some(m) = mask.get_mut(k / 8) {
+            *m |= u64::from(bits) << (8 * (k % 8));
+        }
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let k = bytes.len() / 8;
+        let bits = swar::gather(swar::letters(load8(rest, 0)));
+        if let Some(m) = mask.get_mut(k / 8) {
+            *m |= u64::from(bits) << (8 * (k % 8));
+        }
+    }
+}
+
+/// The first position at or after `from` whose bit in `mask` is `set`, if
+/// any within the mask.
+fn next_bit(mask: &[u64], from: usize, set: bool) -> Option<usize> {
+    let flip = if set { 0 } else { u64::MAX };
+    let mut block = from / 64;
+    let mut bits = (*mask.get(block)? ^ flip) & (u64::MAX << (from % 64));
+    loop {
+        if bits != 0 {
+            return Some(block * 64 + bits.trailing_zeros() as usize);
+        }
+        block += 1;
+        bits = *mask.get(block)? ^ flip;
+    }
+}
 
 /// The movement and angle cues of a paragraph, in one pass over its words.
 ///
 /// The words are `text::letter_runs` (letters, with apostrophes inside a
-/// word), found sixteen bytes at a time with bit tricks over a copy padded
-/// with zeros: each word becomes a key, ASCII-lower-cased, looked up in the
-/// cue table; only the rare cue words go further. A two-word phrase wins
-/// over its second word alone; the most physical move wins; the first
-/// angle wins.
+/// word). A bit mask of the letters is made eight bytes at a time with bit
+/// tricks; each run of set bits is a word, read as a key, ASCII-lower-cased,
+/// and looked up in the cue table; only the rare cue words go further. A
+/// two-word phrase wins over its second word alone; the most physical move
+/// wins; the first angle wins.
 pub fn cues(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
-    let n = text.len();
-    let mut stack = [0u8; STACK_TEXT + 16];
-    let mut heap = Vec::new();
-    let bytes: &[u8] = if n <= STACK_TEXT {
-        stack[..n].copy_from_slice(text.as_bytes());
-        &stack
-    } else {
-        heap.reserve_exact(n + 16);
-        heap.extend_from_slice(text.as_bytes());
-        heap.resize(n + 16, 0);
-        &heap
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let blocks = n.div_ceil(64);
+    let mut stack_mask = [0u64; STACK_TEXT / 64];
+    let mut heap_mask = Vec::new();
+    let mask: &mut [u64] = match stack_mask.get_mut(..blocks) {
+        Some(m) => m,
+        None => {
+            heap_mask.resize(blocks, 0);
+            &mut heap_mask
+        }
     };
+    letter_mask(bytes, mask);
+    let mask = &*mask;
     let mut best: Option<MoveCue> = None;
     let mut angle: Option<CameraAngle> = None;
     // The previous word's key (`0` after a word too short or long to be a
     // cue, which also ends a phrase).
     let mut prev = 0u128;
     let mut i = 0;
-    while i < n {
-        let (raw, letters) = letters_at(bytes, i);
-        if letters & 1 == 0 {
-            // Not at a word: go to the next letter, if any in these 16.
-            i += letters.trailing_zeros() as usize;
-            continue;
+    while let Some(start) = next_bit(mask, i, true) {
+        let mut end = next_bit(mask, start, false).unwrap_or(n).min(n);
+        // A run that stops at an apostrophe may go on.
+        if bytes.get(end) == Some(&b'\'') {
+            end = start + run_len(bytes, start);
         }
-        let mut len = letters.trailing_ones() as usize;
-        // A run of 16, or one that stops at an apostrophe, may go on.
-        if len == 16 || (raw >> (8 * len)) as u8 == b'\'' {
-            len = run_len(&bytes[..n], i);
-        }
-        i += len;
+        i = end;
+        let len = end - start;
         // No cue word is shorter or longer than these: skip the rest.
         if !(2..=MAX_CUE_BYTES).contains(&len) {
             prev = 0;
             continue;
         }
+        let raw = load16(bytes, start);
         // The word's bytes, ASCII letters lower-cased (the case bit also
         // lands on non-ASCII bytes, which no cue word has).
-        let mask = (1u128 << (8 * len)) - 1;
+        let word_bytes = (1u128 << (8 * len)) - 1;
         let case = u128::from(swar::ONES * 0x20);
-        let cur = (raw | case | (case << 64)) & mask;
+        let cur = (raw | case | (case << 64)) & word_bytes;
         if let Some(word) = CUES.get(cur) {
             let paired = if word.ends_pair {
                 pair(&MOVE_PAIR_KEYS, prev, cur)
@@ -580,18 +629,34 @@ const HEATED: [&str; 14] = [
     "sobbing",
 ];
 
+/// [`HEATED`] as keys.
+static HEATED_KEYS: [u128; HEATED.len()] = {
+    let mut out = [0; HEATED.len()];
+    let mut h = 0;
+    while h < HEATED.len() {
+        out[h] = word_key(HEATED[h].as_bytes());
+        h += 1;
+    }
+    out
+};
+
+/// [`word_key`] at run time (a word of at most 16 bytes).
+fn key_of(word: &[u8]) -> u128 {
+    let mut buf = [0u8; 16];
+    for (b, w) in buf.iter_mut().zip(word) {
+        *b = w.to_ascii_lowercase();
+    }
+    u128::from_le_bytes(buf)
+}
+
 /// How heated a line is: 0 calm, 1 raised (exclamations, shouting or
 /// whispering parentheticals: both bring the camera closer).
 pub fn intensity(text: &str, parentheticals: &[String]) -> u8 {
     let exclaims = text.contains('!');
     let heated = || {
         parentheticals.iter().any(|p| {
-            words(p).any(|w| {
-                w.len() <= MAX_CUE_BYTES && {
-                    let key = word_key(w.as_bytes());
-                    HEATED.iter().any(|h| word_key(h.as_bytes()) == key)
-                }
-            })
+            words(p)
+                .any(|w| w.len() <= MAX_CUE_BYTES && HEATED_KEYS.contains(&key_of(w.as_bytes())))
         })
     };
     u8::from(exclaims || heated())

@@ -7,7 +7,7 @@
 //! sound, a gerund or a lone adjective. The word lists are deliberately short
 //! and cover what real scripts capitalise most.
 
-use alkemy_core::{ElementCategory, ElementSuggestion, Scene};
+use alkemy_core::{ElementCategory, ElementSuggestion, Scene, Span};
 
 /// Nouns for people: a capitalised phrase ending in one is an extra.
 const PEOPLE: &[&str] = &[
@@ -145,6 +145,8 @@ pub(crate) fn prop_name(name: &str) -> Option<String> {
 pub(crate) struct Candidate<'a> {
     /// The suggestion.
     pub element: &'a ElementSuggestion,
+    /// Where it is named (the suggestion's span, kept at hand).
+    pub span: Span,
     /// The object it names.
     pub prop: String,
 }
@@ -152,7 +154,11 @@ pub(crate) struct Candidate<'a> {
 impl<'a> Candidate<'a> {
     /// The candidate of a suggestion, if it names an object at all.
     pub(crate) fn of(element: &'a ElementSuggestion) -> Option<Self> {
-        prop_name(&element.name).map(|prop| Self { element, prop })
+        prop_name(&element.name).map(|prop| Self {
+            element,
+            span: element.span,
+            prop,
+        })
     }
 }
 
@@ -186,30 +192,17 @@ fn follows_determiner(text: &str, phrase: &str) -> bool {
         return false;
     };
     let prev = prev.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
-    let lower = prev.to_ascii_lowercase();
-    matches!(
-        lower.as_str(),
-        "the"
-            | "a"
-            | "an"
-            | "his"
-            | "her"
-            | "their"
-            | "its"
-            | "my"
-            | "your"
-            | "our"
-            | "this"
-            | "that"
-            | "these"
-            | "those"
-            | "some"
-            | "two"
-            | "three"
-            | "another"
-            | "each"
-    ) || lower.ends_with("'s")
-        || lower.ends_with("’s")
+    const DETERMINERS: [&str; 19] = [
+        "the", "a", "an", "his", "her", "their", "its", "my", "your", "our", "this", "that",
+        "these", "those", "some", "two", "three", "another", "each",
+    ];
+    // Compared ASCII-case-insensitively, as lower-casing the word would.
+    let possessive = |suffix: &str| {
+        prev.len() >= suffix.len()
+            && prev.is_char_boundary(prev.len() - suffix.len())
+            && prev[prev.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    DETERMINERS.iter().any(|d| prev.eq_ignore_ascii_case(d)) || possessive("'s") || possessive("’s")
 }
 
 #[cfg(test)]

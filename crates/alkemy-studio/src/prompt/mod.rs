@@ -31,7 +31,7 @@ pub use limits::PromptLimits;
 
 use crate::text::{FxBuild, push_title_case};
 use fit::{Part, fit};
-use writer::{PromptWriter, Tail};
+use writer::{PromptWriter, Tail, written};
 
 /// What the composer needs besides the shot.
 #[derive(Debug, Clone, Copy)]
@@ -255,15 +255,25 @@ impl<'a> Composer<'a> {
             2 => 2,
             _ => 3,
         };
-        let mut w = PromptWriter::new(scratch.image_capacity, &mut scratch.parts);
-        self.write_image(shot, &mut w);
-        w.tail(&tails.image);
-        let image = w.finish(limits.image_chars);
+        let image = written(
+            scratch.image_capacity,
+            limits.image_chars,
+            &mut scratch.parts,
+            |w| {
+                self.write_image(shot, w);
+                w.tail(&tails.image);
+            },
+        );
         scratch.image_capacity = image.len() + CAPACITY_MARGIN;
-        let mut w = PromptWriter::new(scratch.motion_capacity, &mut scratch.parts);
-        self.write_motion(shot, &mut w);
-        w.tail(&tails.motion);
-        let motion = w.finish(limits.motion_chars);
+        let motion = written(
+            scratch.motion_capacity,
+            limits.motion_chars,
+            &mut scratch.parts,
+            |w| {
+                self.write_motion(shot, w);
+                w.tail(&tails.motion);
+            },
+        );
         scratch.motion_capacity = motion.len() + CAPACITY_MARGIN;
         ShotPrompt {
             image,

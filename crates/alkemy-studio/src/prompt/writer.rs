@@ -1,7 +1,8 @@
 //! A prompt written straight into the buffer it is returned in, part by
-//! part: each part is appended after a separator and its place is noted, so
-//! a prompt that fits its limit (nearly all) costs one allocation and no
-//! copy, and one that does not is handed to [`fit`] as borrowed parts.
+//! part, each after a separator. A prompt that fits its limit (nearly all)
+//! costs one allocation, no copy and no bookkeeping; one that does not is
+//! written again noting where each part lies, and handed to [`fit`] as
+//! borrowed parts ([`written`]).
 
 use super::fit::{Part, fit};
 
@@ -12,9 +13,11 @@ pub(crate) const SEP: &str = ", ";
 pub(crate) struct PromptWriter<'s> {
     /// The parts so far, joined by [`SEP`].
     pub text: String,
-    /// `(priority, start, end)` of each part in `text`: scratch space the
-    /// caller lends so it is allocated once per shot list.
-    parts: &'s mut Vec<(u8, usize, usize)>,
+    /// When recording: `(priority, start, end)` of each part in `text`, in
+    /// scratch space the caller lends.
+    parts: Option<&'s mut Vec<(u8, usize, usize)>>,
+    /// Parts written.
+    count: usize,
     /// Whether a part is blank (only whitespace), which `fit` drops.
     blank: bool,
 }
@@ -28,13 +31,35 @@ fn is_blank(part: &str) -> bool {
     }
 }
 
+/// A prompt of at most `limit` characters from what `write` writes: exactly
+/// [`fit`]`(parts, SEP, limit)` of its parts. Written once when the whole
+/// fits (the test `fit` makes first), else a second time, recording the
+/// parts into `parts`.
+pub(crate) fn written(
+    capacity: usize,
+    limit: usize,
+    parts: &mut Vec<(u8, usize, usize)>,
+    write: impl Fn(&mut PromptWriter<'_>),
+) -> String {
+    let mut w = PromptWriter::new(capacity, None);
+    write(&mut w);
+    if let Some(text) = w.fitting(limit) {
+        return text;
+    }
+    parts.clear();
+    let mut w = PromptWriter::new(capacity, Some(parts));
+    write(&mut w);
+    w.fitted(limit)
+}
+
 impl<'s> PromptWriter<'s> {
-    /// An empty prompt with room for `capacity` bytes.
-    pub fn new(capacity: usize, parts: &'s mut Vec<(u8, usize, usize)>) -> Self {
-        parts.clear();
+    /// An empty prompt with room for `capacity` bytes, recording its parts
+    /// into `parts` if given (which must come empty).
+    fn new(capacity: usize, parts: Option<&'s mut Vec<(u8, usize, usize)>>) -> Self {
         Self {
             text: String::with_capacity(capacity),
             parts,
+            count: 0,
             blank: false,
         }
     }
@@ -43,7 +68,7 @@ impl<'s> PromptWriter<'s> {
     /// returns where the part begins. Write the part into
     /// [`text`](Self::text), then call [`end`](Self::end).
     pub fn begin(&mut self) -> usize {
-        if !self.parts.is_empty() {
+        if self.count > 0 {
             self.text.push_str(SEP);
         }
         self.text.len()
@@ -53,7 +78,10 @@ impl<'s> PromptWriter<'s> {
     pub fn end(&mut self, priority: u8, start: usize) {
         let end = self.text.len();
         self.blank |= self.text.get(start..end).is_none_or(is_blank);
-        self.parts.push((priority, start, end));
+        self.count += 1;
+        if let Some(parts) = self.parts.as_deref_mut() {
+            parts.push((priority, start, end));
+        }
     }
 
     /// A whole part.
@@ -66,7 +94,7 @@ impl<'s> PromptWriter<'s> {
     /// Appends the parts of `tail`, as if each were written with
     /// [`part`](Self::part).
     pub fn tail(&mut self, tail: &Tail) {
-        if self.parts.is_empty() {
+        if self.count == 0 {
             // The tail's text starts with a separator, which a first part
             // does not have.
             for &(priority, start, end) in &tail.parts {
@@ -76,30 +104,35 @@ impl<'s> PromptWriter<'s> {
         }
         let base = self.text.len();
         self.text.push_str(&tail.text);
-        self.parts.extend(
-            tail.parts
-                .iter()
-                .map(|&(priority, start, end)| (priority, base + start, base + end)),
-        );
+        self.count += tail.parts.len();
         self.blank |= tail.blank;
+        if let Some(parts) = self.parts.as_deref_mut() {
+            parts.extend(
+                tail.parts
+                    .iter()
+                    .map(|&(priority, start, end)| (priority, base + start, base + end)),
+            );
+        }
     }
 
-    /// The prompt within `limit` characters: exactly
-    /// [`fit`]`(parts, SEP, limit)`, without building the parts when the
-    /// join already fits (the same test `fit` makes first).
-    pub fn finish(self, limit: usize) -> String {
-        // `fit`'s measure: every part's bytes and a separator each, which
-        // is the joined text and one more separator.
-        let bytes = if self.parts.is_empty() {
+    /// The text, if the whole join is within `limit` by `fit`'s first test:
+    /// every part's bytes and a separator each (the joined text and one
+    /// more separator), and no blank part.
+    fn fitting(self, limit: usize) -> Option<String> {
+        let bytes = if self.count == 0 {
             0
         } else {
             self.text.len() + SEP.len()
         };
-        if bytes <= limit && !self.blank {
-            return self.text;
-        }
+        (bytes <= limit && !self.blank).then_some(self.text)
+    }
+
+    /// The recorded parts fitted to `limit`.
+    fn fitted(self, limit: usize) -> String {
         let parts: Vec<Part<'_>> = self
             .parts
+            .as_deref()
+            .map_or(&[][..], Vec::as_slice)
             .iter()
             .map(|&(p, s, e)| Part::new(p, self.text.get(s..e).unwrap_or_default()))
             .collect();
@@ -144,31 +177,27 @@ mod tests {
 
     proptest! {
         #[test]
-        fn finishing_is_fitting_the_parts(
+        fn writing_is_fitting_the_parts(
             raw in prop::collection::vec((0u8..10, "[a-zé ]{0,12}"), 0..10),
             limit in 0usize..80,
         ) {
-            let mut scratch = Vec::new();
-            let mut w = PromptWriter::new(0, &mut scratch);
-            for (p, t) in &raw {
-                w.part(*p, t);
-            }
             let parts: Vec<Part<'_>> = raw.iter().map(|(p, t)| Part::new(*p, t.as_str())).collect();
-            prop_assert_eq!(w.finish(limit), fit(&parts, SEP, limit));
+            let expected = fit(&parts, SEP, limit);
+            let mut scratch = Vec::new();
             // The same parts, the last ones as a tail, however many came
             // before it.
             for split in 0..=raw.len() {
-                let mut w = PromptWriter::new(0, &mut scratch);
                 let mut tail = Tail::default();
-                for (i, (p, t)) in raw.iter().enumerate() {
-                    if i < split {
-                        w.part(*p, t);
-                    } else {
-                        tail.part(*p, t);
-                    }
+                for (p, t) in &raw[split..] {
+                    tail.part(*p, t);
                 }
-                w.tail(&tail);
-                prop_assert_eq!(w.finish(limit), fit(&parts, SEP, limit));
+                let text = written(0, limit, &mut scratch, |w| {
+                    for (p, t) in &raw[..split] {
+                        w.part(*p, t);
+                    }
+                    w.tail(&tail);
+                });
+                prop_assert_eq!(&text, &expected);
             }
         }
     }
