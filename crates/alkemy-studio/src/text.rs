@@ -137,11 +137,12 @@ impl std::hash::Hasher for FxHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            for (w, b) in word.iter_mut().zip(rest) {
-                *w = *b;
-            }
-            self.add(u64::from_le_bytes(word));
+            // The zero-padded little-endian word, without a copy.
+            self.add(
+                rest.iter()
+                    .rev()
+                    .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+            );
         }
     }
 

@@ -125,10 +125,18 @@ fn listener<'a>(
             _ => None,
         }
     };
+    // Exchange ids never decrease along the scene, so the search stops at
+    // the first line of an earlier exchange (before) or a later one (after).
+    let exchange_of = |i: usize| ex_of[i].map(|(e, _, _)| e);
     (0..at)
         .rev()
+        .take_while(|&i| exchange_of(i).is_none() || exchange_of(i) >= ex)
         .find_map(other)
-        .or_else(|| (at + 1..beats.len()).find_map(other))
+        .or_else(|| {
+            (at + 1..beats.len())
+                .take_while(|&i| exchange_of(i).is_none() || ex.is_none() || exchange_of(i) <= ex)
+                .find_map(other)
+        })
         .or_else(|| on_stage.iter().find(|n| **n != speaker).copied())
 }
 

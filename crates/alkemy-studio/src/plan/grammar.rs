@@ -438,17 +438,17 @@ fn is_letter(b: u8) -> bool {
 
 /// The 16 bytes at `at`, little-endian, zero past the end.
 fn load16(bytes: &[u8], at: usize) -> u128 {
-    let mut chunk = [0u8; 16];
-    match bytes.get(at..at.saturating_add(16)) {
-        Some(c) => chunk.copy_from_slice(c),
-        None => {
-            let rest = bytes.get(at..).unwrap_or_default();
-            for (d, s) in chunk.iter_mut().zip(rest) {
-                *d = *s;
-            }
-        }
+    if let Some(chunk) = bytes
+        .get(at..at.saturating_add(16))
+        .and_then(|c| <[u8; 16]>::try_from(c).ok())
+    {
+        return u128::from_le_bytes(chunk);
     }
-    u128::from_le_bytes(chunk)
+    let rest = bytes.get(at..).unwrap_or_default();
+    rest.iter()
+        .take(16)
+        .rev()
+        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b))
 }
 
 /// The 8 bytes at `at`, little-endian, zero past the end.
@@ -456,11 +456,11 @@ fn load8(bytes: &[u8], at: usize) -> u64 {
     if let Some(x) = swar::load(bytes, at) {
         return x;
     }
-    let mut chunk = [0u8; 8];
-    for (d, s) in chunk.iter_mut().zip(bytes.get(at..).unwrap_or_default()) {
-        *d = *s;
-    }
-    u64::from_le_bytes(chunk)
+    let rest = bytes.get(at..).unwrap_or_default();
+    rest.iter()
+        .take(8)
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
 }
 
 /// Length in bytes of the letter run starting at `at` (a letter): letters,

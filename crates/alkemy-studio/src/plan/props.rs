@@ -102,10 +102,53 @@ const ADJECTIVES: &[&str] = &[
     "YOUNG",
 ];
 
-/// Whether the word, or the word without a plural `S`/`ES`, is listed.
-/// The lists are sorted (tested), so this is a binary search.
-fn in_list(word: &str, list: &[&str]) -> bool {
-    let listed = |w: &str| list.binary_search(&w).is_ok();
+/// A word of at most 15 bytes as a number: its bytes big-endian above
+/// its length. Different words get different keys; longer words get none
+/// (no listed word is that long).
+const fn word_key(word: &[u8]) -> Option<u128> {
+    if word.len() > 15 {
+        return None;
+    }
+    let mut key = 0u128;
+    let mut i = 0;
+    while i < 15 {
+        let b = if i < word.len() { word[i] } else { 0 };
+        key = (key << 8) | b as u128;
+        i += 1;
+    }
+    Some((key << 8) | word.len() as u128)
+}
+
+/// The keys of a word list, sorted, for binary search.
+const fn sorted_keys<const N: usize>(list: &[&str]) -> [u128; N] {
+    let mut keys = [u128::MAX; N];
+    let mut i = 0;
+    while i < N && i < list.len() {
+        keys[i] = match word_key(list[i].as_bytes()) {
+            Some(k) => k,
+            None => panic!("listed words are at most 15 bytes"),
+        };
+        // Insertion sort.
+        let mut j = i;
+        while j > 0 && keys[j - 1] > keys[j] {
+            let t = keys[j - 1];
+            keys[j - 1] = keys[j];
+            keys[j] = t;
+            j -= 1;
+        }
+        i += 1;
+    }
+    keys
+}
+
+static PEOPLE_KEYS: [u128; PEOPLE.len()] = sorted_keys(PEOPLE);
+static SOUND_KEYS: [u128; SOUNDS.len()] = sorted_keys(SOUNDS);
+static ADJECTIVE_KEYS: [u128; ADJECTIVES.len()] = sorted_keys(ADJECTIVES);
+
+/// Whether the word, or the word without a plural `S`/`ES`, is listed
+/// (`keys` of the list, sorted).
+fn in_list(word: &str, keys: &[u128]) -> bool {
+    let listed = |w: &str| word_key(w.as_bytes()).is_some_and(|k| keys.binary_search(&k).is_ok());
     listed(word)
         || word.strip_suffix('S').is_some_and(listed)
         || word.strip_suffix("ES").is_some_and(listed)
@@ -130,11 +173,11 @@ pub(crate) fn prop_name(name: &str) -> Option<String> {
     let last = last.trim_end_matches("'S").trim_end_matches("’S");
     let excluded = name.contains('.')
         || words.iter().any(|w| w.ends_with("ING"))
-        || in_list(last, PEOPLE)
+        || in_list(last, &PEOPLE_KEYS)
         || words
             .iter()
-            .any(|w| in_list(w, PEOPLE) || in_list(w, SOUNDS))
-        || (words.len() == 1 && in_list(last, ADJECTIVES));
+            .any(|w| in_list(w, &PEOPLE_KEYS) || in_list(w, &SOUND_KEYS))
+        || (words.len() == 1 && in_list(last, &ADJECTIVE_KEYS));
     let ok = !excluded;
     ok.then(|| words.join(" "))
 }
@@ -211,9 +254,28 @@ mod tests {
 
     #[test]
     fn word_lists_are_sorted_for_binary_search() {
+        // `FUNCTION_WORDS` is searched as strings; the others by key.
         for list in [PEOPLE, SOUNDS, ADJECTIVES, FUNCTION_WORDS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
+        for keys in [&PEOPLE_KEYS[..], &SOUND_KEYS, &ADJECTIVE_KEYS] {
+            assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        }
+        // Every listed word is found, and only listed words.
+        for (list, keys) in [
+            (PEOPLE, &PEOPLE_KEYS[..]),
+            (SOUNDS, &SOUND_KEYS),
+            (ADJECTIVES, &ADJECTIVE_KEYS),
+        ] {
+            for w in list {
+                assert!(in_list(w, keys), "{w}");
+                assert!(in_list(&format!("{w}S"), keys), "{w}S");
+                assert!(!in_list(&format!("{w}X"), keys), "{w}X");
+                assert!(!in_list(&w[1..], keys) || list.contains(&&w[1..]), "{w}");
+            }
+        }
+        assert!(!in_list("MA", &PEOPLE_KEYS));
+        assert!(!in_list("MAN\0", &PEOPLE_KEYS));
     }
 
     #[test]
