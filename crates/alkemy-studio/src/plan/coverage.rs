@@ -21,11 +21,14 @@ use alkemy_core::{
 use super::Draft;
 use super::DraftRole;
 use super::blocking::Stage;
-use super::grammar::{MoveCue, angle_cue, cues, intensity, is_off_screen};
+use super::grammar::{MoveCue, angle_cue, intensity, is_off_screen, words_and_cues};
 use super::props::{Candidate, is_insertable};
 use super::setups::SetupKey;
 use super::style::{StyleParams, size_at, size_rank};
-use crate::text::{excerpt, push_excerpt, word_count};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crate::text::{FxBuild, excerpt, push_excerpt, word_count};
 
 /// An action paragraph longer than this (in words) ends a dialogue exchange.
 const EXCHANGE_BREAK_WORDS: usize = 25;
@@ -46,6 +49,8 @@ pub(crate) struct SceneInput<'a> {
     pub elements: &'a [Candidate<'a>],
     /// The scene's line of action.
     pub stage: &'a Stage,
+    /// Characters' names in title case (those of the breakdown's cast).
+    pub proper_names: &'a HashMap<&'a str, String, FxBuild>,
 }
 
 /// Position of each dialogue beat in its exchange: `(exchange id, index,
@@ -220,7 +225,7 @@ fn is_rigged(m: CameraMovement) -> bool {
 fn named_in_prose<'a>(
     text: &str,
     scene: &'a Scene,
-    proper_names: &[String],
+    proper_names: &[Cow<'_, str>],
     out: &mut Vec<&'a str>,
 ) {
     let bytes = text.as_bytes();
@@ -279,12 +284,8 @@ struct BeatFacts {
 fn beat_facts(beat: &Beat) -> BeatFacts {
     match beat {
         Beat::Action { text, .. } => {
-            let (cue, angle) = cues(text);
-            BeatFacts {
-                words: word_count(text),
-                cue,
-                angle,
-            }
+            let (words, cue, angle) = words_and_cues(text);
+            BeatFacts { words, cue, angle }
         }
         Beat::Dialogue { text, .. } => BeatFacts {
             words: word_count(text),
@@ -310,6 +311,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
         params,
         elements,
         stage,
+        proper_names: titles,
     } = *input;
     let beats = &scene.beats;
     let facts: Vec<BeatFacts> = beats.iter().map(beat_facts).collect();
@@ -319,10 +321,13 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
         .iter()
         .map(|b| matches!(b, Beat::Dialogue { extensions, .. } if is_off_screen(extensions)))
         .collect();
-    let proper_names: Vec<String> = scene
+    let proper_names: Vec<Cow<'_, str>> = scene
         .characters
         .iter()
-        .map(|c| crate::text::title_case(c))
+        .map(|c| match titles.get(c.as_str()) {
+            Some(p) => Cow::Borrowed(p.as_str()),
+            None => Cow::Owned(crate::text::title_case(c)),
+        })
         .collect();
     let mut seen_dialogue = false;
     let pov_scene = angle_cue(&scene.heading) == Some(CameraAngle::Pov);

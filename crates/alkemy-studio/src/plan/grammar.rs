@@ -481,26 +481,38 @@ fn run_len(bytes: &[u8], at: usize) -> usize {
 /// Texts up to this long keep their letter mask on the stack.
 const STACK_TEXT: usize = 512;
 
-/// One bit per byte of `bytes` (64 to a word): set for letters. `mask`
-/// comes zeroed, one word per 64 bytes.
-fn letter_mask(bytes: &[u8], mask: &mut [u64]) {
+/// One bit per byte of `bytes` (64 to a word), set for letters, into
+/// `mask` (which comes zeroed, one word per 64 bytes); returns the number
+/// of words as `text::word_count` counts them (runs of bytes other than
+/// ASCII whitespace), read from the same eight-byte loads.
+fn letter_mask(bytes: &[u8], mask: &mut [u64]) -> usize {
+    let mut words = 0;
+    // The high bit set when the byte before the chunk is a space (the
+    // text's start counts as one).
+    let mut space_before = swar::HIGH & 0x80;
+    let mut chunk_at = |k: usize, x: u64, pad: u64| {
+        let bits = swar::gather(swar::letters(x));
+        if let Some(m) = mask.get_mut(k / 8) {
+            *m |= u64::from(bits) << (8 * (k % 8));
+        }
+        // `u8::is_ascii_whitespace`: no vertical tab. Padding is space.
+        let space = ((swar::ascii_space(x) & !swar::equal(x, 0x0b)) | pad) & swar::HIGH;
+        let starts = !space & ((space << 8) | space_before) & swar::HIGH;
+        words += starts.count_ones() as usize;
+        space_before = (space >> 56) & 0x80;
+    };
     let mut chunks = bytes.chunks_exact(8);
     for (k, chunk) in (&mut chunks).enumerate() {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let bits = swar::gather(swar::letters(u64::from_le_bytes(word)));
-        if let Some(m) = mask.get_mut(k / 8) {
-            *m |= u64::from(bits) << (8 * (k % 8));
-        }
+        chunk_at(k, u64::from_le_bytes(word), 0);
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let k = bytes.len() / 8;
-        let bits = swar::gather(swar::letters(load8(rest, 0)));
-        if let Some(m) = mask.get_mut(k / 8) {
-            *m |= u64::from(bits) << (8 * (k % 8));
-        }
+        let pad = swar::HIGH & (u64::MAX << (8 * rest.len()));
+        chunk_at(bytes.len() / 8, load8(rest, 0), pad);
     }
+    words
 }
 
 /// The first position at or after `from` whose bit in `mask` is `set`, if
@@ -527,6 +539,13 @@ fn next_bit(mask: &[u64], from: usize, set: bool) -> Option<usize> {
 /// two-word phrase wins over its second word alone; the most physical move
 /// wins; the first angle wins.
 pub fn cues(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
+    let (_, cue, angle) = words_and_cues(text);
+    (cue, angle)
+}
+
+/// The number of words of an action paragraph (as `text::word_count`) and
+/// its [`cues`], in one pass.
+pub(crate) fn words_and_cues(text: &str) -> (usize, Option<MoveCue>, Option<CameraAngle>) {
     let bytes = text.as_bytes();
     let n = bytes.len();
     let blocks = n.div_ceil(64);
@@ -539,7 +558,7 @@ pub fn cues(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
             &mut heap_mask
         }
     };
-    letter_mask(bytes, mask);
+    let words = letter_mask(bytes, mask);
     let mask = &*mask;
     let mut best: Option<MoveCue> = None;
     let mut angle: Option<CameraAngle> = None;
@@ -587,7 +606,7 @@ pub fn cues(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
         }
         prev = cur;
     }
-    (best, angle)
+    (words, best, angle)
 }
 
 /// Whether a cue's extensions put the speaker off screen (`V.O.`, `O.S.`,
@@ -879,6 +898,15 @@ mod tests {
                 text.push_str(seps[sep]);
             }
             proptest::prop_assert_eq!(cues(&text), cues_reference(&text), "{:?}", text);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_counted_with_the_cues_are_word_count(
+            text in "[a-z'’ \t\n\u{0B}\u{0C}\r\u{0}é.]{0,200}",
+        ) {
+            proptest::prop_assert_eq!(words_and_cues(&text).0, crate::text::word_count(&text));
         }
     }
 

@@ -122,6 +122,8 @@ pub fn plan(breakdown: &Breakdown, options: &PlanOptions) -> ShotList {
 pub(crate) struct Planner<'a> {
     /// The element suggestions that name an object, by scene number.
     elements: HashMap<&'a str, Vec<Candidate<'a>>, crate::text::FxBuild>,
+    /// The characters' names in title case, as prose writes them.
+    proper_names: HashMap<&'a str, String, crate::text::FxBuild>,
 }
 
 impl<'a> Planner<'a> {
@@ -134,7 +136,15 @@ impl<'a> Planner<'a> {
                 .or_default()
                 .push(c);
         }
-        Self { elements }
+        let proper_names = breakdown
+            .characters
+            .iter()
+            .map(|c| (c.name.as_str(), crate::text::title_case(&c.name)))
+            .collect();
+        Self {
+            elements,
+            proper_names,
+        }
     }
 
     /// The rules' drafts for scene `index`.
@@ -156,6 +166,7 @@ impl<'a> Planner<'a> {
             params,
             elements,
             stage: &stage,
+            proper_names: &self.proper_names,
         })
     }
 }

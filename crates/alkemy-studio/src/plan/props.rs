@@ -145,10 +145,24 @@ static PEOPLE_KEYS: [u128; PEOPLE.len()] = sorted_keys(PEOPLE);
 static SOUND_KEYS: [u128; SOUNDS.len()] = sorted_keys(SOUNDS);
 static ADJECTIVE_KEYS: [u128; ADJECTIVES.len()] = sorted_keys(ADJECTIVES);
 
+/// [`word_key`] at run time: the bytes laid out at once.
+fn key_of(word: &[u8]) -> Option<u128> {
+    let mut buf = [0u8; 16];
+    let len = word.len();
+    if len > 15 {
+        return None;
+    }
+    for (b, w) in buf.iter_mut().zip(word) {
+        *b = *w;
+    }
+    buf[15] = len as u8;
+    Some(u128::from_be_bytes(buf))
+}
+
 /// Whether the word, or the word without a plural `S`/`ES`, is listed
 /// (`keys` of the list, sorted).
 fn in_list(word: &str, keys: &[u128]) -> bool {
-    let listed = |w: &str| word_key(w.as_bytes()).is_some_and(|k| keys.binary_search(&k).is_ok());
+    let listed = |w: &str| key_of(w.as_bytes()).is_some_and(|k| keys.binary_search(&k).is_ok());
     listed(word)
         || word.strip_suffix('S').is_some_and(listed)
         || word.strip_suffix("ES").is_some_and(listed)
@@ -163,6 +177,10 @@ const FUNCTION_WORDS: &[&str] = &[
 /// The object a capitalised phrase names (`A FAT CATFISH` → `FAT CATFISH`),
 /// if it can name one at all.
 pub(crate) fn prop_name(name: &str) -> Option<String> {
+    // Initials and abbreviations (`U.S.O`) are no object.
+    if name.contains('.') {
+        return None;
+    }
     let words: Vec<&str> = name
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’'))
@@ -171,8 +189,7 @@ pub(crate) fn prop_name(name: &str) -> Option<String> {
         .collect();
     let last = words.last()?;
     let last = last.trim_end_matches("'S").trim_end_matches("’S");
-    let excluded = name.contains('.')
-        || words.iter().any(|w| w.ends_with("ING"))
+    let excluded = words.iter().any(|w| w.ends_with("ING"))
         || in_list(last, &PEOPLE_KEYS)
         || words
             .iter()
@@ -195,8 +212,18 @@ pub(crate) struct Candidate<'a> {
 }
 
 impl<'a> Candidate<'a> {
-    /// The candidate of a suggestion, if it names an object at all.
+    /// The candidate of a suggestion, if it can get an insert at all: of a
+    /// category [`is_insertable`] takes, naming an object.
     pub(crate) fn of(element: &'a ElementSuggestion) -> Option<Self> {
+        if !matches!(
+            element.category,
+            ElementCategory::Prop
+                | ElementCategory::Vehicle
+                | ElementCategory::Animal
+                | ElementCategory::Other
+        ) {
+            return None;
+        }
         prop_name(&element.name).map(|prop| Self {
             element,
             span: element.span,
@@ -275,6 +302,16 @@ mod tests {
             }
         }
         assert!(!in_list("MA", &PEOPLE_KEYS));
+        for w in [
+            "",
+            "A",
+            "MAN",
+            "WELL-WISHER",
+            "ABCDEFGHIJKLMNO",
+            "ABCDEFGHIJKLMNOP",
+        ] {
+            assert_eq!(key_of(w.as_bytes()), word_key(w.as_bytes()), "{w}");
+        }
         assert!(!in_list("MAN\0", &PEOPLE_KEYS));
     }
 

@@ -22,33 +22,75 @@ pub fn distribute(total_ms: u64, weights: &[u64], min_ms: u32) -> Vec<u32> {
     }
     let total = total_ms.min(u64::from(u32::MAX));
     let floor = u64::from(min_ms).min(total / n);
-    let rest = u128::from(total - floor * n);
+    let rest = total - floor * n;
     let equal = weights.iter().all(|&w| w == 0);
-    let w = |x: u64| if equal { 1u128 } else { u128::from(x) };
-    let sum: u128 = weights.iter().map(|&x| w(x)).sum();
+    let max = if equal {
+        1
+    } else {
+        weights.iter().copied().max().unwrap_or(1)
+    };
+    // Exact either way; 64-bit arithmetic when no product or sum can
+    // overflow it (any real scene), 128-bit otherwise.
+    let fits = rest.checked_mul(max).is_some() && max.checked_mul(n).is_some();
+    let out = if fits {
+        shares(
+            rest,
+            weights.iter().map(|&x| if equal { 1 } else { x }),
+            floor,
+        )
+    } else {
+        shares(
+            u128::from(rest),
+            weights
+                .iter()
+                .map(|&x| if equal { 1 } else { u128::from(x) }),
+            floor,
+        )
+    };
+    out.into_iter()
+        .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX))
+        .collect()
+}
+
+/// `floor` plus each weight's share of `rest`, largest remainders first
+/// (ties to the earlier shot), in the integer type `T`.
+fn shares<T>(rest: T, weights: impl ExactSizeIterator<Item = T> + Clone, floor: u64) -> Vec<u64>
+where
+    T: Copy
+        + Ord
+        + std::iter::Sum
+        + std::ops::Mul<Output = T>
+        + std::ops::Div<Output = T>
+        + std::ops::Rem<Output = T>
+        + std::ops::Sub<Output = T>
+        + std::ops::AddAssign
+        + TryInto<u64>
+        + From<u8>,
+{
+    let sum: T = weights.clone().sum();
     let mut out: Vec<u64> = Vec::with_capacity(weights.len());
-    let mut remainders: Vec<(u128, usize)> = Vec::with_capacity(weights.len());
-    let mut given: u128 = 0;
-    for (i, &x) in weights.iter().enumerate() {
-        let share = rest * w(x);
+    let mut remainders: Vec<(T, usize)> = Vec::with_capacity(weights.len());
+    let mut given = T::from(0);
+    for (i, w) in weights.enumerate() {
+        let share = rest * w;
         let whole = share / sum;
         given += whole;
         // `whole <= rest <= u32::MAX`, so it fits.
-        out.push(floor + whole as u64);
+        out.push(floor + whole.try_into().unwrap_or(u64::MAX));
         remainders.push((share % sum, i));
     }
     let mut left = rest - given;
     remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     for &(_, i) in &remainders {
-        if left == 0 {
+        if left == T::from(0) {
             break;
         }
-        out[i] += 1;
-        left -= 1;
+        if let Some(ms) = out.get_mut(i) {
+            *ms += 1;
+        }
+        left = left - T::from(1);
     }
-    out.into_iter()
-        .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX))
-        .collect()
+    out
 }
 
 #[cfg(test)]
@@ -79,7 +121,52 @@ mod tests {
         assert_eq!(scene_ms(-3.0), 0);
     }
 
+    /// The first definition, all in 128-bit arithmetic: the reference.
+    fn distribute_reference(total_ms: u64, weights: &[u64], min_ms: u32) -> Vec<u32> {
+        let n = weights.len() as u64;
+        if n == 0 {
+            return Vec::new();
+        }
+        let total = total_ms.min(u64::from(u32::MAX));
+        let floor = u64::from(min_ms).min(total / n);
+        let rest = u128::from(total - floor * n);
+        let equal = weights.iter().all(|&w| w == 0);
+        let w = |x: u64| if equal { 1u128 } else { u128::from(x) };
+        let sum: u128 = weights.iter().map(|&x| w(x)).sum();
+        let mut out: Vec<u64> = Vec::new();
+        let mut remainders: Vec<(u128, usize)> = Vec::new();
+        let mut given: u128 = 0;
+        for (i, &x) in weights.iter().enumerate() {
+            let share = rest * w(x);
+            let whole = share / sum;
+            given += whole;
+            out.push(floor + whole as u64);
+            remainders.push((share % sum, i));
+        }
+        let mut left = rest - given;
+        remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, i) in &remainders {
+            if left == 0 {
+                break;
+            }
+            out[i] += 1;
+            left -= 1;
+        }
+        out.into_iter()
+            .map(|ms| u32::try_from(ms).unwrap())
+            .collect()
+    }
+
     proptest! {
+        #[test]
+        fn same_shares_as_the_128_bit_definition(
+            total in 0u64..20_000_000_000,
+            weights in prop::collection::vec(prop_oneof![0u64..100_000, 0u64..=u64::MAX], 1..40),
+            min in 0u32..5000,
+        ) {
+            prop_assert_eq!(distribute(total, &weights, min), distribute_reference(total, &weights, min));
+        }
+
         #[test]
         fn sums_exactly(total in 0u64..10_000_000, weights in prop::collection::vec(0u64..100_000, 1..60), min in 0u32..5000) {
             let d = distribute(total, &weights, min);
