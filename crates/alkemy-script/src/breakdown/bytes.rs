@@ -6,7 +6,10 @@
 //! feature; these loops are why that costs little.
 
 /// Bytes per chunk, so that a byte counter cannot overflow.
-const CHUNK: usize = 255;
+pub const CHUNK: usize = 255;
+
+/// Texts up to this many bytes are counted without lanes.
+const SHORT: usize = 32;
 
 /// Is `c` ASCII whitespace (as `u8::is_ascii_whitespace`)? Branch-free.
 #[inline]
@@ -47,6 +50,18 @@ pub fn count_pairs(b: &[u8], test: impl Fn(u8, u8) -> bool) -> u32 {
 
 /// Words separated by ASCII whitespace.
 pub fn count_words(b: &[u8]) -> u32 {
+    if b.len() <= SHORT {
+        // Cues, parentheticals and short lines: a plain loop costs less
+        // than setting up the lanes.
+        let mut words = 0;
+        let mut after_space = true;
+        for &c in b {
+            let space = is_space(c);
+            words += u32::from(after_space & !space);
+            after_space = space;
+        }
+        return words;
+    }
     let Some(&first) = b.first() else {
         return 0;
     };

@@ -61,24 +61,29 @@ pub fn parse_into(text: &str, name: &mut String) -> Vec<String> {
     extensions
 }
 
-/// Appends the words of `s` in upper case, single-spaced.
-fn push_words(out: &mut String, s: &str) {
-    for word in s.split_whitespace() {
+/// Appends the words of `s` (split as by `str::split_whitespace`) in upper
+/// case, single-spaced.
+pub(super) fn push_words(out: &mut String, s: &str) {
+    // ASCII without vertical tabs (whitespace to `char`, not to `u8`) splits
+    // the same on ASCII whitespace, without decoding characters.
+    if s.is_ascii() && !s.contains('\u{b}') {
+        push_upper(out, s.split_ascii_whitespace());
+    } else {
+        push_upper(out, s.split_whitespace());
+    }
+}
+
+fn push_upper<'a>(out: &mut String, words: impl Iterator<Item = &'a str>) {
+    for word in words {
         if !out.is_empty() {
             out.push(' ');
         }
         if word.is_ascii() {
-            for b in word.bytes() {
-                out.push(char::from(b.to_ascii_uppercase()));
-            }
+            let start = out.len();
+            out.push_str(word);
+            out[start..].make_ascii_uppercase();
         } else {
-            for c in word.chars() {
-                if c.is_ascii() {
-                    out.push(c.to_ascii_uppercase());
-                } else {
-                    out.extend(c.to_uppercase());
-                }
-            }
+            out.push_str(&word.to_uppercase());
         }
     }
 }
@@ -129,5 +134,23 @@ mod tests {
         assert_eq!(voice_owner("EDWARD’S VOICE"), Some("EDWARD"));
         assert_eq!(voice_owner("A MAN'S VOICE"), Some("A MAN"));
         assert_eq!(voice_owner("VOICE"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_are_upper_cased_as_chars_are(
+            s in "([a-zA-Z' .\t\n\u{b}]|é|ß|ﬀ|\u{a0}|\u{3000}|’){0,40}"
+        ) {
+            let mut want = String::new();
+            for word in s.split_whitespace() {
+                if !want.is_empty() {
+                    want.push(' ');
+                }
+                want.extend(word.chars().flat_map(char::to_uppercase));
+            }
+            let mut got = String::new();
+            push_words(&mut got, &s);
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 }

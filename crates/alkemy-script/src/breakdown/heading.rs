@@ -123,14 +123,7 @@ fn split_levels(s: &str) -> Vec<&str> {
 /// Upper case, single spaces, no trailing dot.
 fn normalise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        for c in word.chars() {
-            out.extend(c.to_uppercase());
-        }
-    }
+    super::cue::push_words(&mut out, s);
     while out.ends_with('.') || out.ends_with(',') {
         out.pop();
     }

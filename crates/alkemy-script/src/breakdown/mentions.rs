@@ -104,7 +104,7 @@ pub fn scan(text: &str, names: &HashMap<String, usize>, buf: &mut String) -> Men
     let mut run: Vec<Word<'_>> = Vec::new();
     let mut words = Words::new(text);
     while let Some(raw) = words.next_candidate() {
-        if !starts_capital(raw) {
+        if !may_be_capitals(raw) {
             continue;
         }
         let w = word(raw);
@@ -116,7 +116,7 @@ pub fn scan(text: &str, names: &HashMap<String, usize>, buf: &mut String) -> Men
         run.push(w);
         while !stops {
             let Some(next) = words.peek() else { break };
-            if !starts_capital(next) {
+            if !may_be_capitals(next) {
                 break;
             }
             let w = word(next);
@@ -222,6 +222,14 @@ impl<'a> Iterator for Words<'a> {
         self.pos = i;
         self.text.get(start..i)
     }
+}
+
+/// Does the word start (after opening punctuation) with a capital letter and
+/// hold no ASCII lower-case letter? A word that does is never capitals
+/// only (punctuation is all [`word`] strips), so it is rejected before
+/// being taken apart.
+fn may_be_capitals(raw: &str) -> bool {
+    !raw.bytes().any(|b| b.is_ascii_lowercase()) && starts_capital(raw)
 }
 
 /// Does the word start (after opening punctuation) with a capital letter?

@@ -410,6 +410,20 @@ mod tests {
         assert_eq!(wrapped_lines("aaaa bbbbb", 9), 2);
         assert_eq!(wrapped_lines("one\ntwo\n", 10), 3);
         assert_eq!(wrapped_lines(&"x".repeat(25), 10), 3);
+        assert_eq!(
+            measure(&"x".repeat(128), 10),
+            Measure {
+                lines: 13,
+                words: 1
+            }
+        );
+        assert_eq!(
+            measure(&"xyz ".repeat(16), 7),
+            Measure {
+                lines: 8,
+                words: 16
+            }
+        );
     }
 
     /// Greedy wrapping written the obvious way, word by word.
@@ -443,6 +457,14 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn long_texts_wrap_like_a_typewriter(
+            text in "([a-z]{1,70}|é|’|\u{a0}| |  |\t|\n|\r|\x0C){0,120}",
+            width in 1usize..70
+        ) {
+            proptest::prop_assert_eq!(measure(&text, width), reference(&text, width));
+        }
+
         #[test]
         fn measure_wraps_like_a_typewriter(
             text in "([a-z]{1,12}|é|’|\u{a0}| |  |\t|\n){0,40}",

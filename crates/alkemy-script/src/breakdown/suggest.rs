@@ -163,7 +163,11 @@ fn categories() -> &'static HashMap<&'static str, ElementCategory> {
 
 /// Is this phrase worth suggesting?
 pub fn worth_suggesting(phrase: &str) -> bool {
-    let letters = phrase.chars().filter(|c| c.is_alphabetic()).count();
+    let letters = if phrase.is_ascii() {
+        phrase.bytes().filter(u8::is_ascii_alphabetic).count()
+    } else {
+        phrase.chars().filter(|c| c.is_alphabetic()).count()
+    };
     letters >= 3 && !stop_words().contains(phrase)
 }
 
@@ -181,13 +185,22 @@ pub fn categorise(phrase: &str) -> ElementCategory {
     };
     let mut best = ElementCategory::Other;
     let mut word = String::new();
+    // Upper-cased ASCII words; no listed word is longer.
+    let mut ascii = [0u8; LONGEST_LISTED];
     for raw in phrase.split(|c: char| !c.is_alphanumeric() && c != '\'') {
-        if raw.is_empty() {
-            continue;
-        }
-        word.clear();
-        word.extend(raw.chars().flat_map(char::to_uppercase));
-        if let Some(&c) = table.get(word.as_str())
+        let found = if raw.is_ascii() {
+            let Some(upper) = ascii.get_mut(..raw.len()) else {
+                continue;
+            };
+            upper.copy_from_slice(raw.as_bytes());
+            upper.make_ascii_uppercase();
+            std::str::from_utf8(upper).ok().and_then(|w| table.get(w))
+        } else {
+            word.clear();
+            word.extend(raw.chars().flat_map(char::to_uppercase));
+            table.get(word.as_str())
+        };
+        if let Some(&c) = found
             && rank(c) < rank(best)
         {
             best = c;
@@ -196,9 +209,23 @@ pub fn categorise(phrase: &str) -> ElementCategory {
     best
 }
 
+/// Bytes of the longest word in the category lists.
+const LONGEST_LISTED: usize = 16;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_listed_word_is_longer_than_the_ascii_buffer() {
+        let lists: [&[&str]; 5] = [&EFFECTS, &WARDROBE, &ANIMALS, &SOUNDS, &VEHICLES];
+        assert!(
+            lists
+                .iter()
+                .flat_map(|l| l.iter())
+                .all(|w| w.len() <= LONGEST_LISTED)
+        );
+    }
 
     #[test]
     fn phrases_get_categories() {
@@ -207,6 +234,9 @@ mod tests {
         assert_eq!(categorise("THE CATFISH"), ElementCategory::Animal);
         assert_eq!(categorise("THE RING"), ElementCategory::Sound);
         assert_eq!(categorise("A WEDDING PHOTO"), ElementCategory::Other);
+        assert_eq!(categorise("a helicopter"), ElementCategory::Vehicle);
+        assert_eq!(categorise("ÉLAN'S DOG"), ElementCategory::Animal);
+        assert_eq!(categorise("UNCHARACTERISTICALLY"), ElementCategory::Other);
         assert!(!worth_suggesting("CUT TO"));
         assert!(!worth_suggesting("OK"));
         assert!(worth_suggesting("SHOTGUN"));

@@ -30,13 +30,31 @@ pub fn dialogue_seconds(text: &str) -> f64 {
         + f64::from(commas) * COMMA_PAUSE
 }
 
-/// Letters, sentence ends and commas among the ASCII bytes of a text.
+/// Letters, sentence ends and commas among the ASCII bytes of a text, in
+/// one branch-free pass counted in byte lanes (see [`bytes`]).
 fn ascii_counts(b: &[u8]) -> (u32, u32, u32) {
-    let letters = bytes::count(b, |c| c.is_ascii_alphanumeric() | (c == b'_'));
-    let sentences = bytes::count_pairs(b, |p, c| {
-        is_space(c) & ((p == b'.') | (p == b'?') | (p == b'!') | (p == b':'))
-    });
-    let commas = bytes::count_pairs(b, |p, c| is_space(c) & (p == b','));
+    let is_letter = |c: u8| c.is_ascii_alphanumeric() | (c == b'_');
+    let (Some(&first), Some(rest)) = (b.first(), b.get(1..)) else {
+        return (0, 0, 0);
+    };
+    let (mut letters, mut sentences, mut commas) = (u32::from(is_letter(first)), 0, 0);
+    for (prev, cur) in b.chunks(bytes::CHUNK).zip(rest.chunks(bytes::CHUNK)) {
+        let (l, s, c) = prev
+            .iter()
+            .zip(cur)
+            .fold((0u8, 0u8, 0u8), |(l, s, c), (&p, &x)| {
+                let space = is_space(x);
+                let stop = (p == b'.') | (p == b'?') | (p == b'!') | (p == b':');
+                (
+                    l.wrapping_add(u8::from(is_letter(x))),
+                    s.wrapping_add(u8::from(space & stop)),
+                    c.wrapping_add(u8::from(space & (p == b','))),
+                )
+            });
+        letters += u32::from(l);
+        sentences += u32::from(s);
+        commas += u32::from(c);
+    }
     (letters, sentences, commas)
 }
 
@@ -50,6 +68,11 @@ fn counts(text: &str) -> (u32, u32, u32) {
         let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
             continue;
         };
+        if ('\u{2010}'..='\u{2027}').contains(&c) {
+            // Dashes, curly quotes and the ellipsis, the usual characters
+            // outside ASCII: neither letters nor spaces.
+            continue;
+        }
         if c.is_alphanumeric() {
             letters += 1;
         } else if c.is_whitespace() && i > 0 {
@@ -104,7 +127,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn fast_counts_match_the_definition(
-            text in "([a-z_0-9 .,:?!\n\t]|é|’|\u{a0}|\u{3000}|日){0,60}"
+            text in "([a-z_0-9 .,:?!\n\t]|é|’|—|…|\u{2028}|\u{2029}|\u{a0}|\u{3000}|日){0,60}"
         ) {
             let want = reference_counts(&text);
             proptest::prop_assert_eq!(counts(&text), want);
