@@ -157,23 +157,36 @@ impl<'a> Words<'a> {
 
     /// The next word that may start a run of capitals: one with an ASCII
     /// capital or a character outside ASCII. The words skipped, lower case
-    /// or digits only, could not (a name needs a capital letter).
+    /// or digits only, or a capital then a lower-case letter, could not (a
+    /// name needs a capital letter, and a run no lower-case one).
     fn next_candidate(&mut self) -> Option<&'a str> {
         let bytes = self.text.as_bytes();
-        let from = self.pos;
-        let found = bytes
-            .get(from..)?
-            .iter()
-            .position(|&b| b.is_ascii_uppercase() | (b >= 0xC0))?;
-        // Back to the start of that word (never before `from`, a boundary).
-        let before = self.text.get(from..from + found)?;
-        let start = before
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| c.is_whitespace())
-            .map_or(from, |(k, c)| from + k + c.len_utf8());
-        self.pos = start;
-        self.next()
+        loop {
+            let from = self.pos;
+            let found = from
+                + bytes
+                    .get(from..)?
+                    .iter()
+                    .position(|&b| b.is_ascii_uppercase() | (b >= 0xC0))?;
+            if bytes[found].is_ascii_uppercase()
+                && bytes.get(found + 1).is_some_and(u8::is_ascii_lowercase)
+            {
+                // `The`, `McCoy`: a word with a lower-case letter is never
+                // capitals only. Skip the rest of it.
+                self.pos = found;
+                self.next();
+                continue;
+            }
+            // Back to the start of that word (never before `from`, a boundary).
+            let before = self.text.get(from..found)?;
+            let start = before
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| c.is_whitespace())
+                .map_or(from, |(k, c)| from + k + c.len_utf8());
+            self.pos = start;
+            return self.next();
+        }
     }
 
     /// Length of the whitespace character at `at`, if there is one there.
@@ -336,6 +349,20 @@ mod tests {
             &mut buf,
         );
         assert_eq!(m.known, [2, 0]);
+    }
+
+    #[test]
+    fn words_with_lower_case_are_skipped_whole() {
+        let mut buf = String::new();
+        // `WILLiam` and `McEDWARD` hold names in capitals but are no
+        // mention; the scan must not resume inside them.
+        let m = scan("WILLiam nods. McEDWARD sits.", &names(), &mut buf);
+        assert!(m.known.is_empty(), "{m:?}");
+        let m = scan("McEDWARD sits. EDWARD stands.", &names(), &mut buf);
+        assert_eq!(m.known, [0]);
+        let m = scan("The ÉDOUARD, then WILL.", &names(), &mut buf);
+        assert_eq!(m.known, [1]);
+        assert_eq!(m.other, ["ÉDOUARD"]);
     }
 
     #[test]

@@ -152,27 +152,35 @@ impl<'e> Builder<'e> {
             Voice(String),
         }
         let mut parsed: Vec<(usize, Named, Vec<String>, Option<String>)> = Vec::new();
-        let mut name = String::new();
+        // A feature repeats the same few cues hundreds of times: each
+        // distinct cue is taken apart once.
+        let mut cues: HashMap<&str, (String, Vec<String>)> = HashMap::default();
         // Plain names are added in cue order, so voices can find their
         // owners afterwards.
-        for (i, e) in self.elements.iter().enumerate() {
+        let elements = self.elements;
+        for (i, e) in elements.iter().enumerate() {
             if !matches!(e.kind, ElementKind::Character { .. }) {
                 continue;
             }
-            let extensions = cue::parse_into(&e.text, &mut name);
+            let (name, extensions) = cues.entry(e.text.as_str()).or_insert_with(|| {
+                let mut name = String::new();
+                let extensions = cue::parse_into(&e.text, &mut name);
+                (name, extensions)
+            });
             if name.is_empty() {
                 continue;
             }
+            let extensions = extensions.clone();
             // Only a cue written in mixed case, forced or voiced can be
             // an alias; the common all-capitals cue is its own name.
             let written = (e.text.starts_with('@')
                 || e.text.bytes().any(|b| b.is_ascii_lowercase())
                 || !e.text.is_ascii())
             .then(|| written_name(&e.text));
-            let named = if cue::voice_owner(&name).is_some() {
+            let named = if cue::voice_owner(name).is_some() {
                 Named::Voice(name.clone())
             } else {
-                Named::Plain(self.add_char(&name))
+                Named::Plain(self.add_char(name))
             };
             parsed.push((i, named, extensions, written));
         }

@@ -459,7 +459,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn long_texts_wrap_like_a_typewriter(
-            text in "([a-z]{1,70}|é|’|\u{a0}| |  |\t|\n|\r|\x0C){0,120}",
+            text in "([a-z]{1,70}|é|’|\u{a0}| |  |\t|\n|\r|\x0C){0,120}|([a-z]{1,70}| |  |\n){0,120}",
             width in 1usize..70
         ) {
             proptest::prop_assert_eq!(measure(&text, width), reference(&text, width));
@@ -467,7 +467,7 @@ mod tests {
 
         #[test]
         fn measure_wraps_like_a_typewriter(
-            text in "([a-z]{1,12}|é|’|\u{a0}| |  |\t|\n){0,40}",
+            text in "([a-z]{1,12}|é|’|\u{a0}| |  |\t|\n){0,40}|([a-z]{1,12}| |  |\n){0,40}",
             width in 1usize..20
         ) {
             proptest::prop_assert_eq!(measure(&text, width), reference(&text, width));
