@@ -436,98 +436,33 @@ fn is_letter(b: u8) -> bool {
     b.is_ascii_alphabetic() || b >= 0x80
 }
 
-/// The 16 bytes at `at`, little-endian, zero past the end.
-fn load16(bytes: &[u8], at: usize) -> u128 {
-    if let Some(chunk) = bytes
-        .get(at..at.saturating_add(16))
-        .and_then(|c| <[u8; 16]>::try_from(c).ok())
-    {
-        return u128::from_le_bytes(chunk);
-    }
-    let rest = bytes.get(at..).unwrap_or_default();
-    rest.iter()
-        .take(16)
-        .rev()
-        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b))
-}
-
-/// The 8 bytes at `at`, little-endian, zero past the end.
-fn load8(bytes: &[u8], at: usize) -> u64 {
-    if let Some(x) = swar::load(bytes, at) {
-        return x;
-    }
-    let rest = bytes.get(at..).unwrap_or_default();
-    rest.iter()
-        .take(8)
-        .rev()
-        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
-}
-
-/// Length in bytes of the letter run starting at `at` (a letter): letters,
-/// and apostrophes with a letter after them. Byte by byte: for the few
-/// runs the masks cannot settle.
-fn run_len(bytes: &[u8], at: usize) -> usize {
-    let mut i = at;
-    while let Some(&b) = bytes.get(i) {
-        let inner_apostrophe = b == b'\'' && bytes.get(i + 1).is_some_and(|&c| is_letter(c));
-        if !(is_letter(b) || inner_apostrophe) {
-            break;
-        }
-        i += 1;
-    }
-    i - at
-}
-
-/// Texts up to this long keep their letter mask on the stack.
+/// Texts up to this long are scanned in a copy on the stack.
 const STACK_TEXT: usize = 512;
+/// Zero bytes after the copied text (and its last block), so that the two
+/// eight-byte loads of any word starting in the text stay in the copy.
+const PAD: usize = 16;
 
-/// One bit per byte of `bytes` (64 to a word), set for letters, into
-/// `mask` (which comes zeroed, one word per 64 bytes); returns the number
-/// of words as `text::word_count` counts them (runs of bytes other than
-/// ASCII whitespace), read from the same eight-byte loads.
-fn letter_mask(bytes: &[u8], mask: &mut [u64]) -> usize {
-    let mut words = 0;
-    // The high bit set when the byte before the chunk is a space (the
-    // text's start counts as one).
-    let mut space_before = swar::HIGH & 0x80;
-    let mut chunk_at = |k: usize, x: u64, pad: u64| {
-        let bits = swar::gather(swar::letters(x));
-        if let Some(m) = mask.get_mut(k / 8) {
-            *m |= u64::from(bits) << (8 * (k % 8));
-        }
-        // `u8::is_ascii_whitespace`: no vertical tab. Padding is space.
-        let space = ((swar::ascii_space(x) & !swar::equal(x, 0x0b)) | pad) & swar::HIGH;
-        let starts = !space & ((space << 8) | space_before) & swar::HIGH;
-        words += starts.count_ones() as usize;
-        space_before = (space >> 56) & 0x80;
-    };
-    let mut chunks = bytes.chunks_exact(8);
-    for (k, chunk) in (&mut chunks).enumerate() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        chunk_at(k, u64::from_le_bytes(word), 0);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let pad = swar::HIGH & (u64::MAX << (8 * rest.len()));
-        chunk_at(bytes.len() / 8, load8(rest, 0), pad);
-    }
-    words
+/// The eight bytes at `at` of a padded copy, little-endian (`0` out of
+/// bounds, which the padding rules out).
+fn load8(buf: &[u8], at: usize) -> u64 {
+    swar::load(buf, at).unwrap_or(0)
 }
 
-/// The first position at or after `from` whose bit in `mask` is `set`, if
-/// any within the mask.
-fn next_bit(mask: &[u64], from: usize, set: bool) -> Option<usize> {
-    let flip = if set { 0 } else { u64::MAX };
-    let mut block = from / 64;
-    let mut bits = (*mask.get(block)? ^ flip) & (u64::MAX << (from % 64));
-    loop {
-        if bits != 0 {
-            return Some(block * 64 + bits.trailing_zeros() as usize);
-        }
-        block += 1;
-        bits = *mask.get(block)? ^ flip;
+/// The letter and whitespace masks of the 64-byte block at `at` of a padded
+/// copy of a text `n` bytes long: one bit per byte (bit `i` for byte
+/// `at + i`), set for letters ([`is_letter`]) and for ASCII whitespace
+/// (`u8::is_ascii_whitespace`: no vertical tab) respectively. Eight-byte
+/// chunks wholly past the text (padding: no letter, no space) are skipped.
+fn block_masks(buf: &[u8], at: usize, n: usize) -> (u64, u64) {
+    let mut letters = 0u64;
+    let mut spaces = 0u64;
+    for k in 0..n.saturating_sub(at).div_ceil(8).min(8) {
+        let x = load8(buf, at + 8 * k);
+        letters |= u64::from(swar::gather(swar::letters(x))) << (8 * k);
+        let space = swar::ascii_space(x) & !swar::equal(x, 0x0b);
+        spaces |= u64::from(swar::gather(space)) << (8 * k);
     }
+    (letters, spaces)
 }
 
 /// The movement and angle cues of a paragraph, in one pass over its words.
@@ -543,70 +478,132 @@ pub fn cues(text: &str) -> (Option<MoveCue>, Option<CameraAngle>) {
     (cue, angle)
 }
 
+/// What [`words_and_cues`] has found so far.
+#[derive(Default)]
+struct CueScan {
+    best: Option<MoveCue>,
+    angle: Option<CameraAngle>,
+    /// The previous word's key (`0` after a word too short or long to be a
+    /// cue, which also ends a phrase).
+    prev: u128,
+}
+
+impl CueScan {
+    /// Reads the word `buf[start..end]` (a letter run).
+    fn word(&mut self, buf: &[u8], start: usize, end: usize) {
+        let len = end - start;
+        // No cue word is shorter or longer than these: skip the rest.
+        if !(2..=MAX_CUE_BYTES).contains(&len) {
+            self.prev = 0;
+            return;
+        }
+        // The word's bytes, ASCII letters lower-cased (the case bit also
+        // lands on non-ASCII bytes, which no cue word has), zero-padded.
+        let case = swar::ONES * 0x20;
+        let lo = load8(buf, start) | case;
+        let cur = if len <= 8 {
+            u128::from(lo & (u64::MAX >> (64 - 8 * len)))
+        } else {
+            let hi = (load8(buf, start + 8) | case) & (u64::MAX >> (128 - 8 * len));
+            (u128::from(hi) << 64) | u128::from(lo)
+        };
+        let prev = std::mem::replace(&mut self.prev, cur);
+        let Some(word) = CUES.get(cur) else {
+            return;
+        };
+        let paired = if word.ends_pair {
+            pair(&MOVE_PAIR_KEYS, prev, cur)
+        } else {
+            None
+        };
+        if let Some(c) = paired.or(word.single)
+            && self.best.is_none_or(|b| c.priority() > b.priority())
+        {
+            self.best = Some(c);
+        }
+        if self.angle.is_none() {
+            self.angle = word.angle.or_else(|| {
+                word.ends_pair
+                    .then(|| pair(&ANGLE_PAIR_KEYS, prev, cur))
+                    .flatten()
+            });
+        }
+    }
+}
+
 /// The number of words of an action paragraph (as `text::word_count`) and
 /// its [`cues`], in one pass.
+///
+/// The text is copied into a zero-padded buffer (on the stack when short),
+/// so that every load is a whole eight bytes. Per 64-byte block, the
+/// letters and the whitespace become bit masks; word starts and ends are
+/// the edges of the letter mask, visited lowest bit first. A run that
+/// stops at an apostrophe with a letter after it goes on past it.
 pub(crate) fn words_and_cues(text: &str) -> (usize, Option<MoveCue>, Option<CameraAngle>) {
     let bytes = text.as_bytes();
     let n = bytes.len();
     let blocks = n.div_ceil(64);
-    let mut stack_mask = [0u64; STACK_TEXT / 64];
-    let mut heap_mask = Vec::new();
-    let mask: &mut [u64] = match stack_mask.get_mut(..blocks) {
-        Some(m) => m,
+    let padded = blocks * 64 + PAD;
+    let mut stack = [0u8; STACK_TEXT + PAD];
+    let mut heap = Vec::new();
+    let buf: &mut [u8] = match stack.get_mut(..padded) {
+        Some(b) => b,
         None => {
-            heap_mask.resize(blocks, 0);
-            &mut heap_mask
+            heap.resize(padded, 0);
+            &mut heap
         }
     };
-    let words = letter_mask(bytes, mask);
-    let mask = &*mask;
-    let mut best: Option<MoveCue> = None;
-    let mut angle: Option<CameraAngle> = None;
-    // The previous word's key (`0` after a word too short or long to be a
-    // cue, which also ends a phrase).
-    let mut prev = 0u128;
-    let mut i = 0;
-    while let Some(start) = next_bit(mask, i, true) {
-        let mut end = next_bit(mask, start, false).unwrap_or(n).min(n);
-        // A run that stops at an apostrophe may go on.
-        if bytes.get(end) == Some(&b'\'') {
-            end = start + run_len(bytes, start);
-        }
-        i = end;
-        let len = end - start;
-        // No cue word is shorter or longer than these: skip the rest.
-        if !(2..=MAX_CUE_BYTES).contains(&len) {
-            prev = 0;
-            continue;
-        }
-        let raw = load16(bytes, start);
-        // The word's bytes, ASCII letters lower-cased (the case bit also
-        // lands on non-ASCII bytes, which no cue word has).
-        let word_bytes = (1u128 << (8 * len)) - 1;
-        let case = u128::from(swar::ONES * 0x20);
-        let cur = (raw | case | (case << 64)) & word_bytes;
-        if let Some(word) = CUES.get(cur) {
-            let paired = if word.ends_pair {
-                pair(&MOVE_PAIR_KEYS, prev, cur)
-            } else {
-                None
-            };
-            if let Some(c) = paired.or(word.single)
-                && best.is_none_or(|b| c.priority() > b.priority())
-            {
-                best = Some(c);
-            }
-            if angle.is_none() {
-                angle = word.angle.or_else(|| {
-                    word.ends_pair
-                        .then(|| pair(&ANGLE_PAIR_KEYS, prev, cur))
-                        .flatten()
-                });
-            }
-        }
-        prev = cur;
+    if let Some(dst) = buf.get_mut(..n) {
+        dst.copy_from_slice(bytes);
     }
-    (words, best, angle)
+    let buf = &*buf;
+    let mut scan = CueScan::default();
+    let mut words = 0usize;
+    // Bit 0 set when the byte before the block is a letter / whitespace
+    // (the text's start counts as whitespace).
+    let mut letter_before = 0u64;
+    let mut space_before = 1u64;
+    // Where the word being read starts, and whether the next start is an
+    // apostrophe's continuation of it.
+    let mut open = 0usize;
+    let mut joined = false;
+    for b in 0..blocks {
+        let at = b * 64;
+        let (letters, spaces) = block_masks(buf, at, n);
+        // Bytes past the text are padding (zero): never a word start.
+        let valid = match n - at {
+            64.. => u64::MAX,
+            rest => (1u64 << rest) - 1,
+        };
+        words += (!spaces & ((spaces << 1) | space_before) & valid).count_ones() as usize;
+        space_before = spaces >> 63;
+        let shifted = (letters << 1) | letter_before;
+        letter_before = letters >> 63;
+        let starts = letters & !shifted;
+        let mut edges = starts | (!letters & shifted);
+        while edges != 0 {
+            let bit = edges.trailing_zeros();
+            edges &= edges - 1;
+            let pos = at + bit as usize;
+            if starts & (1 << bit) != 0 {
+                if !joined {
+                    open = pos;
+                }
+                joined = false;
+            } else if buf.get(pos) == Some(&b'\'')
+                && buf.get(pos + 1).is_some_and(|&c| is_letter(c))
+            {
+                joined = true;
+            } else {
+                scan.word(buf, open, pos);
+            }
+        }
+    }
+    // A word running to the end of a text that fills its last block.
+    if letter_before != 0 {
+        scan.word(buf, open, n);
+    }
+    (words, scan.best, scan.angle)
 }
 
 /// Whether a cue's extensions put the speaker off screen (`V.O.`, `O.S.`,
@@ -899,6 +896,38 @@ mod tests {
             }
             proptest::prop_assert_eq!(cues(&text), cues_reference(&text), "{:?}", text);
         }
+    }
+
+    proptest::proptest! {
+        /// Long texts (past the stack copy, words across 64-byte blocks,
+        /// apostrophes at block edges) scan as the reference reads them.
+        #[test]
+        fn long_texts_scan_as_the_reference_reads_them(
+            text in "([a-zA-Z'’é .,\n\t\u{0B}]{0,8}(walks|backs away|looks up|Looks Down|bird's eye|TOWERS|from above|a'b|x'|'y|[a-z]{9,70})){0,90}",
+        ) {
+            proptest::prop_assert_eq!(cues(&text), cues_reference(&text), "{:?}", text);
+            proptest::prop_assert_eq!(words_and_cues(&text).0, crate::text::word_count(&text));
+        }
+    }
+
+    #[test]
+    fn words_at_block_edges() {
+        // A cue word and a phrase straddling the 64th byte, a text ending
+        // in a word exactly at a block's end, and one that fills 512 bytes.
+        for pad in 55..70 {
+            let lead = "x ".repeat(pad / 2) + &"y".repeat(pad % 2);
+            for tail in ["walks", "backs away", "bird's eye", "walks'n"] {
+                let text = format!("{lead} {tail}");
+                assert_eq!(cues(&text), cues_reference(&text), "{text:?}");
+                assert_eq!(words_and_cues(&text).0, crate::text::word_count(&text));
+            }
+        }
+        let exact = format!("{} runs", "a".repeat(59));
+        assert_eq!(exact.len(), 64);
+        assert_eq!(movement_cue(&exact), Some(MoveCue::Handheld));
+        let full = format!("{}walks", "ab ".repeat(169));
+        assert_eq!(full.len(), 512);
+        assert_eq!(words_and_cues(&full), (170, Some(MoveCue::Track), None));
     }
 
     proptest::proptest! {
