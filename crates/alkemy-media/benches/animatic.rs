@@ -260,7 +260,7 @@ fn feature(base: &[Shot]) {
     let joined = assemble(&clips).unwrap();
     let mp4 = joined.to_mp4();
     let path = std::env::temp_dir().join("alkemy-feature-bench.mp4");
-    alkemy_media::write_atomic(&path, &mp4).unwrap();
+    std::fs::write(&path, &mp4).unwrap();
     let all = start.elapsed().as_secs_f64();
     let cpu = cpu_seconds().0 - c0;
     println!(

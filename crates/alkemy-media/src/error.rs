@@ -1,8 +1,6 @@
 //! Errors of the media crate, split by whose fault they are (as image-rs does):
-//! bad input from the caller, limits exceeded, or a failure inside an encoder
-//! or the file system.
-
-use std::path::PathBuf;
+//! bad input from the caller, limits exceeded, or a failure inside an
+//! encoder. The crate reads and writes no files.
 
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -57,14 +55,6 @@ pub enum MediaError {
         index: usize,
         /// What differs.
         message: String,
-    },
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
     },
 }
 

@@ -32,5 +32,5 @@ pub use h264::Quality;
 pub use model::{AnimaticModel, PrevizModel};
 pub use mp4::{EncodedClip, assemble};
 pub use previz::{PanelOptions, PrevizRenderer};
-pub use raster::{RgbImage, write_atomic};
+pub use raster::RgbImage;
 pub use yuv::Yuv420;

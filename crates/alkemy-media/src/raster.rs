@@ -1,9 +1,6 @@
 //! Plain RGB images: decoding stills from any provider (PNG, JPEG) under
 //! limits, fast PNG encoding, and atomic file writes.
 
-use std::io::Write;
-use std::path::Path;
-
 use crate::error::{MediaError, Result};
 
 /// Largest width or height accepted from an untrusted image.
@@ -213,33 +210,4 @@ fn decode_jpeg(bytes: &[u8], what: &str) -> Result<RgbImage> {
         .info()
         .ok_or_else(|| decode_error(what, "no image header"))?;
     RgbImage::from_raw(u32::from(info.width), u32::from(info.height), data)
-}
-
-/// Writes a file atomically: a temporary file in the same folder, synced, then
-/// renamed over the target, so a reader never sees half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| MediaError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        // Best effort: the temporary file is garbage either way.
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
 }

@@ -12,7 +12,7 @@ use std::process::Command;
 use alkemy_core::{CameraMovement, Shot};
 use alkemy_media::{
     Animatic, AnimaticOptions, ClipSpec, EncodedClip, PanelOptions, PrevizRenderer, RgbImage,
-    TitleCard, assemble, write_atomic,
+    TitleCard, assemble,
 };
 
 fn tool(var: &str, fallback: &str) -> Option<PathBuf> {
@@ -73,7 +73,7 @@ fn probe_json(ffprobe: &Path, file: &Path) -> serde_json::Value {
 
 fn write_clip(name: &str, clip: &EncodedClip) -> PathBuf {
     let path = out_dir().join(name);
-    write_atomic(&path, &clip.to_mp4()).unwrap();
+    std::fs::write(&path, clip.to_mp4()).unwrap();
     path
 }
 
