@@ -22,7 +22,7 @@ use super::Draft;
 use super::DraftRole;
 use super::blocking::Stage;
 use super::grammar::{MoveCue, angle_cue, intensity, is_off_screen, words_and_cues};
-use super::props::{Candidate, is_insertable};
+use super::props::{Candidate, is_insertable, prop_name};
 use super::setups::SetupKey;
 use super::style::{StyleParams, size_at, size_rank};
 use std::borrow::Cow;
@@ -338,7 +338,8 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
     };
     let mut drafts: Vec<Draft> = Vec::with_capacity(beats.len() + 2);
     let mut on_stage: Vec<&str> = Vec::new();
-    let mut inserted: Vec<&str> = Vec::new();
+    // The drafts of the scene's inserts.
+    let mut inserted: Vec<usize> = Vec::new();
 
     if params.establishing
         && let Some(size) = establishing_size(prev, scene)
@@ -472,19 +473,25 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 });
                 if params.inserts {
                     let mut made = 0;
-                    for c in elements
+                    let props = elements
                         .iter()
                         .filter(|c| contains(*span, c.span) && is_insertable(c, text, scene))
-                    {
-                        let name = c.prop.as_str();
-                        if inserted.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                        .filter_map(|c| prop_name(&c.element.name));
+                    for name in props {
+                        // Each insert's subject is its name.
+                        if inserted.iter().any(|&d| {
+                            drafts
+                                .get(d)
+                                .and_then(|d| d.subject.as_deref())
+                                .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                        }) {
                             continue;
                         }
                         if made >= params.max_inserts_per_beat {
                             break;
                         }
                         made += 1;
-                        inserted.push(name);
+                        inserted.push(drafts.len());
                         let movement = if params.base_movement == CameraMovement::Handheld {
                             CameraMovement::Handheld
                         } else {
@@ -498,11 +505,11 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                             lens_mm: None,
                             cast: Vec::new(),
                             lines: Vec::new(),
-                            subject: Some(name.to_owned()),
-                            span: *span,
-                            weight: 1500,
                             description: format!("Insert: {name}"),
                             setup: SetupKey::Insert(name.to_ascii_uppercase()),
+                            subject: Some(name),
+                            span: *span,
+                            weight: 1500,
                         });
                     }
                 }

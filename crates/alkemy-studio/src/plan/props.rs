@@ -199,35 +199,31 @@ pub(crate) fn prop_name(name: &str) -> Option<String> {
     ok.then(|| words.join(" "))
 }
 
-/// An element suggestion that names an object, with that object's name
-/// ([`prop_name`]), worked out once per breakdown.
+/// An element suggestion of a category that may get an insert. The name
+/// of the object it names ([`prop_name`]) is worked out only for the few
+/// that [`is_insertable`] takes.
 #[derive(Debug)]
 pub(crate) struct Candidate<'a> {
     /// The suggestion.
     pub element: &'a ElementSuggestion,
     /// Where it is named (the suggestion's span, kept at hand).
     pub span: Span,
-    /// The object it names.
-    pub prop: String,
 }
 
 impl<'a> Candidate<'a> {
-    /// The candidate of a suggestion, if it can get an insert at all: of a
-    /// category [`is_insertable`] takes, naming an object.
+    /// The candidate of a suggestion, if its category is one
+    /// [`is_insertable`] takes.
     pub(crate) fn of(element: &'a ElementSuggestion) -> Option<Self> {
-        if !matches!(
+        matches!(
             element.category,
             ElementCategory::Prop
                 | ElementCategory::Vehicle
                 | ElementCategory::Animal
                 | ElementCategory::Other
-        ) {
-            return None;
-        }
-        prop_name(&element.name).map(|prop| Self {
+        )
+        .then_some(Self {
             element,
             span: element.span,
-            prop,
         })
     }
 }
