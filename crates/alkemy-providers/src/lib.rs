@@ -54,7 +54,7 @@ pub use context::{ClientContext, Timeouts};
 pub use download::UrlPolicy;
 pub use ledger::{Ledger, UsageSink};
 pub use prices::{Price, PriceTable};
-pub use production::{ProductionModels, Setup, SetupError};
+pub use production::{ProductionModels, Setup, SetupError, TextUse};
 pub use quote::{QuoteLine, QuoteSheet};
 pub use registry::Registry;
 pub use router::{BreakerPolicy, Chains, Router, RouterOptions};

@@ -1,16 +1,22 @@
 //! The models of one production (`alkemy produce`, later the server's jobs):
-//! configuration, keys and prices turned into an image and a video model the
-//! pipeline uses through the capability traits, with the production's
-//! budget, usage journal and result cache under its state folder.
+//! configuration, keys and prices turned into an image, a video and (when
+//! shots are proposed by a model) a text model the pipeline uses through the
+//! capability traits, with the production's budget, usage journal and result
+//! cache under its state folder.
 //!
 //! ```text
 //! config + --provider ─► ChainIds ─► head local? ─yes─► the local model itself (offline, free)
 //!                                        │ no
 //!                                        ▼
-//!                   Router (budget, ledger = STATE/usage.jsonl, cache = STATE/cache)
+//!                   Router (budget, ledger = STATE/usage.jsonl, cache = STATE/provider-cache)
 //!                                        ▼
 //!                   Chained model: quotes recorded on a QuoteSheet
 //! ```
+//!
+//! The text chain (shot proposals) has no local model: it is routed when
+//! [`TextUse`] asks for it and the chain has a member, and left out
+//! otherwise, so a production without a text provider plans with the rules
+//! alone, exactly as offline.
 //!
 //! Design decision: a chain whose head is a local model is served by that
 //! model directly, not through the router. Local models are deterministic and
@@ -23,7 +29,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use alkemy_core::{
     Capability, ContentHash, GeneratedImage, GeneratedVideo, ImageModel, ImageRequest, Money,
-    ProviderError, UsageRecord, VideoModel, VideoRequest,
+    ProviderError, ProviderErrorKind, TextModel, TextRequest, TextResponse, UsageRecord,
+    VideoModel, VideoRequest,
 };
 use async_trait::async_trait;
 
@@ -42,6 +49,20 @@ pub const USAGE_JOURNAL: &str = "usage.jsonl";
 /// The result cache's folder name inside the state folder.
 pub const CACHE_DIR: &str = "provider-cache";
 
+/// Whether a production asks a text model to propose its shots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextUse {
+    /// When the text chain has a member (a Gemini or OpenAI key, an
+    /// `ALKEMY_OPENAI_URL` server, or `[chains] text`), unless `--provider
+    /// local` asks for an offline production.
+    #[default]
+    Auto,
+    /// Never: the rules plan alone.
+    Off,
+    /// Always: a production without a text model is refused.
+    Required,
+}
+
 /// What a production asks of the providers.
 #[derive(Clone)]
 pub struct Setup {
@@ -55,8 +76,11 @@ pub struct Setup {
     pub budget: Option<Money>,
     /// The production's state folder (`OUT/.alkemy`).
     pub state_dir: PathBuf,
-    /// Quote only: nothing is written (no journal, no cache entries).
+    /// Quote only: nothing is written (no journal, no cache entries) and
+    /// nothing is sent (the text model answers from the cache or not at all).
     pub dry_run: bool,
+    /// Whether shots are proposed by a text model.
+    pub text: TextUse,
     /// The offline still model (`local:previz`).
     pub local_image: Arc<dyn ImageModel>,
     /// The offline clip model (`local:animatic`).
@@ -72,6 +96,7 @@ impl std::fmt::Debug for Setup {
             .field("budget", &self.budget)
             .field("state_dir", &self.state_dir)
             .field("dry_run", &self.dry_run)
+            .field("text", &self.text)
             .finish_non_exhaustive()
     }
 }
@@ -91,6 +116,14 @@ pub enum SetupError {
     /// The usage journal could not be opened.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// Shots must be proposed by a model but no text model is configured.
+    #[error(
+        "no text model to propose shots: set GEMINI_API_KEY or OPENAI_API_KEY (or \
+         ALKEMY_OPENAI_URL for a local OpenAI-compatible server such as Ollama), or list \
+         models under [chains] text in the providers configuration; or plan with the rules \
+         (--shots rules)"
+    )]
+    NoTextModel,
     /// The state folder could not be created.
     #[error("{}: {source}", path.display())]
     Io {
@@ -105,7 +138,10 @@ impl SetupError {
     /// Whether the user must fix their input (configuration, prices, flags)
     /// rather than the machine failing.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, SetupError::Config(_) | SetupError::Prices(_))
+        matches!(
+            self,
+            SetupError::Config(_) | SetupError::Prices(_) | SetupError::NoTextModel
+        )
     }
 }
 
@@ -115,7 +151,11 @@ pub struct ProductionModels {
     pub image: Arc<dyn ImageModel>,
     /// The clip model: the local one, or the routed chain.
     pub video: Arc<dyn VideoModel>,
-    /// The chains as resolved (after `--provider`).
+    /// The model that proposes shots (the routed text chain), when the
+    /// production uses one.
+    pub text: Option<Arc<dyn TextModel>>,
+    /// The chains as resolved (after `--provider`); the text chain is empty
+    /// when the production does not use it.
     pub chains: ChainIds,
     router: Option<Router>,
     quotes: Arc<Mutex<QuoteSheet>>,
@@ -127,6 +167,7 @@ impl std::fmt::Debug for ProductionModels {
         f.debug_struct("ProductionModels")
             .field("image", &self.image.id())
             .field("video", &self.video.id())
+            .field("text", &self.text.as_ref().map(|t| t.id().to_owned()))
             .field("chains", &self.chains)
             .field("routed", &self.router.is_some())
             .finish_non_exhaustive()
@@ -164,13 +205,25 @@ impl ProductionModels {
         if let Some(p) = &setup.provider {
             chains.prefer(p)?;
         }
+        let uses_text = match setup.text {
+            TextUse::Off => false,
+            TextUse::Auto => {
+                !chains.text.is_empty() && setup.provider.as_deref().map(str::trim) != Some("local")
+            }
+            TextUse::Required if chains.text.is_empty() => return Err(SetupError::NoTextModel),
+            TextUse::Required => true,
+        };
+        if !uses_text {
+            chains.text.clear();
+        }
         let quotes = Arc::new(Mutex::new(QuoteSheet::new()));
-        if is_local(&chains.image) && is_local(&chains.video) {
+        if is_local(&chains.image) && is_local(&chains.video) && !uses_text {
             let image = local_head(&chains.image, setup.local_image.id(), Capability::Image)?;
             let video = local_head(&chains.video, setup.local_video.id(), Capability::Video)?;
             return Ok(Self {
                 image: Arc::clone(&setup.local_image),
                 video: Arc::clone(&setup.local_video),
+                text: None,
                 chains: ChainIds {
                     image: vec![image],
                     video: vec![video],
@@ -194,10 +247,9 @@ impl ProductionModels {
             Ledger::with_journal(&setup.state_dir.join(USAGE_JOURNAL))?
         };
         let ledger_start = ledger.records().len();
-        // Only the image and video chains are routed: text and identity
-        // chains are not used by a production yet.
+        // The identity chain is not used by a production yet; the text chain
+        // is empty unless shots are proposed.
         let routed = ChainIds {
-            text: Vec::new(),
             identity: Vec::new(),
             ..chains.clone()
         };
@@ -231,9 +283,16 @@ impl ProductionModels {
                 Arc::clone(&quotes),
             ))
         };
+        let text: Option<Arc<dyn TextModel>> = uses_text.then(|| {
+            Arc::new(
+                Chained::new(router.clone(), chains.text.clone(), Arc::clone(&quotes))
+                    .sending(!setup.dry_run),
+            ) as Arc<dyn TextModel>
+        });
         Ok(Self {
             image,
             video,
+            text,
             chains,
             router: Some(router),
             quotes,
@@ -291,6 +350,8 @@ struct Chained {
     chain: Vec<String>,
     id: String,
     quotes: Arc<Mutex<QuoteSheet>>,
+    /// False in a dry run: text is answered from the cache or not at all.
+    send: bool,
 }
 
 impl Chained {
@@ -302,7 +363,14 @@ impl Chained {
             chain,
             id,
             quotes,
+            send: true,
         }
+    }
+
+    /// Whether requests may be sent (`false`: cached answers only).
+    fn sending(mut self, send: bool) -> Self {
+        self.send = send;
+        self
     }
 
     fn key<R: serde::Serialize>(&self, capability: Capability, request: &R) -> ContentHash {
@@ -347,5 +415,27 @@ impl VideoModel for Chained {
     }
     async fn generate(&self, request: &VideoRequest) -> Result<GeneratedVideo, ProviderError> {
         self.router.video().generate(request).await
+    }
+}
+
+#[async_trait]
+impl TextModel for Chained {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn quote(&self, request: &TextRequest) -> Money {
+        self.record(self.router.quote_text(request))
+    }
+    async fn generate(&self, request: &TextRequest) -> Result<TextResponse, ProviderError> {
+        if self.send {
+            return self.router.text().generate(request).await;
+        }
+        self.router.cached_text(request).ok_or_else(|| {
+            ProviderError::new(
+                &self.id,
+                ProviderErrorKind::Cancelled,
+                "a dry run sends nothing and this answer is not cached",
+            )
+        })
     }
 }

@@ -539,6 +539,12 @@ impl Router {
         self.inner.text.quote(&self.inner.shared, request)
     }
 
+    /// The cached answer to a text request, from whichever member of the
+    /// chain gave it; nothing is sent (a dry run's proposals).
+    pub fn cached_text(&self, request: &TextRequest) -> Option<TextResponse> {
+        self.inner.text.cached(&self.inner.shared, request)
+    }
+
     /// What an image request would cost now, and who would answer.
     pub fn quote_image(&self, request: &ImageRequest) -> QuoteLine {
         self.inner

@@ -10,7 +10,11 @@
 //!
 //! Models are reached only through the capability traits: the offline
 //! defaults are the previz renderer and the animatic, and cloud models plug
-//! in the same way.
+//! in the same way. With a text model, planning is three steps so that money
+//! is never spent before it is quoted: [`analyze`] reads the script,
+//! [`proposal_requests`] builds the shot-proposal requests (priced with
+//! [`ProposalRequests::quote`] against the budget), and [`plan_shots`] sends
+//! them and merges what the model proposed with the rules.
 //!
 //! Design decisions:
 //! - **Outputs are the cache.** Every file is written atomically and then
@@ -56,7 +60,7 @@ pub use self::progress::{Progress, Silent, Stage};
 pub use self::selection::{SceneSelection, SelectionError};
 use crate::plan::PlanOptions;
 use crate::prompt::{PromptContext, PromptLimits, compose_all};
-use crate::propose::{ProposalOptions, plan_with_model};
+use crate::propose::{ProposalOptions, ProposalQuote, ProposalReport, ProposalRequests};
 
 /// A screenplay to produce.
 #[derive(Debug, Clone)]
@@ -302,13 +306,57 @@ pub struct Prepared {
     pub warnings: Vec<String>,
 }
 
-/// Reads, breaks down and plans a script.
+/// A script read and broken down, its shots not planned yet: enough to
+/// build (and quote) the shot-proposal requests before anything is sent.
+#[derive(Debug, Clone)]
+pub struct Analyzed {
+    /// The production title (title page, else the file name).
+    pub title: String,
+    /// The script's file name.
+    pub name: String,
+    /// The parsed script.
+    pub screenplay: Screenplay,
+    /// Its breakdown.
+    pub breakdown: Breakdown,
+    /// Warnings for people (unknown override scenes).
+    pub warnings: Vec<String>,
+}
+
+/// A plan made by [`plan_shots`]: the prepared production and, when a model
+/// proposed shots, what it contributed.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The production to make.
+    pub prepared: Prepared,
+    /// The model's contribution; `None` when the rules planned alone.
+    pub proposals: Option<ProposalReport>,
+}
+
+/// Reads, breaks down and plans a script (with the model's proposals when
+/// `models.text` is set: [`analyze`], [`proposal_requests`] and
+/// [`plan_shots`] in one, with no chance to quote the proposals first).
 pub async fn prepare(
     script: &Script,
     options: &ProduceOptions,
     models: &Models,
     progress: &dyn Progress,
 ) -> Result<Prepared, ProduceError> {
+    let analyzed = analyze(script, options, progress)?;
+    let proposals = models.text.as_ref().map(|text| {
+        let requests = proposal_requests(&analyzed, options);
+        (text.as_ref(), requests)
+    });
+    let planned = plan_shots(analyzed, options, models.image.id(), proposals, progress).await?;
+    Ok(planned.prepared)
+}
+
+/// Reads and breaks down a script; fails when it has no scene, or none that
+/// `options.scenes` selects.
+pub fn analyze(
+    script: &Script,
+    options: &ProduceOptions,
+    progress: &dyn Progress,
+) -> Result<Analyzed, ProduceError> {
     progress.start(Stage::Analyze, 1);
     let screenplay = alkemy_script::read(&script.bytes, Some(&script.name)).map_err(|source| {
         ProduceError::Script {
@@ -332,24 +380,87 @@ pub async fn prepare(
             name: script.name.clone(),
         });
     }
-
-    progress.start(Stage::Plan, 1);
-    let mut warnings: Vec<String> = options
+    if let Some(selection) = &options.scenes
+        && !breakdown
+            .scenes
+            .iter()
+            .any(|s| selection.contains(&s.number))
+    {
+        return Err(no_scenes(&script.name, selection, &breakdown));
+    }
+    let warnings = options
         .plan
         .unknown_scenes(&breakdown)
         .into_iter()
         .map(|n| format!("the plan overrides scene {n}, which the script does not have"))
         .collect();
-    let mut shots = match &models.text {
-        Some(text) => {
-            let proposed = plan_with_model(
-                &breakdown,
-                &options.plan,
-                text.as_ref(),
-                &ProposalOptions::default(),
-            )
-            .await
-            .map_err(|e| ProduceError::Proposals(e.0))?;
+    let title = breakdown
+        .title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| title_from_file_name(&script.name));
+    Ok(Analyzed {
+        title,
+        name: script.name.clone(),
+        screenplay,
+        breakdown,
+        warnings,
+    })
+}
+
+fn no_scenes(name: &str, selection: &SceneSelection, breakdown: &Breakdown) -> ProduceError {
+    let first = breakdown.scenes.first().map(|s| s.number.clone());
+    let last = breakdown.scenes.last().map(|s| s.number.clone());
+    ProduceError::NoScenes {
+        name: name.to_owned(),
+        selection: selection.to_string(),
+        first: first.unwrap_or_default(),
+        last: last.unwrap_or_default(),
+    }
+}
+
+/// The shot-proposal requests of the scenes the production makes (all, or
+/// those `options.scenes` selects), built and not sent: quote them with
+/// [`ProposalRequests::quote`] before [`plan_shots`] sends them.
+pub fn proposal_requests(analyzed: &Analyzed, options: &ProduceOptions) -> ProposalRequests {
+    let scenes = &analyzed.breakdown.scenes;
+    ProposalRequests::for_scenes(
+        &analyzed.breakdown,
+        &options.plan,
+        &ProposalOptions::default(),
+        |i| {
+            options
+                .scenes
+                .as_ref()
+                .is_none_or(|sel| sel.contains(&scenes[i].number))
+        },
+    )
+}
+
+/// Plans the shots: the rules alone, or with `proposals` sent to their model
+/// and merged (their rejections become warnings); then keeps the selected
+/// scenes and composes the prompts for `image_model`'s limits.
+pub async fn plan_shots(
+    analyzed: Analyzed,
+    options: &ProduceOptions,
+    image_model: &str,
+    proposals: Option<(&dyn TextModel, ProposalRequests)>,
+    progress: &dyn Progress,
+) -> Result<Planned, ProduceError> {
+    let Analyzed {
+        title,
+        name,
+        screenplay,
+        breakdown,
+        mut warnings,
+    } = analyzed;
+    progress.start(Stage::Plan, 1);
+    let (mut shots, report) = match proposals {
+        Some((text, requests)) => {
+            let proposed = requests
+                .send(&breakdown, &options.plan, text)
+                .await
+                .map_err(|e| ProduceError::Proposals(e.0))?;
             warnings.extend(proposed.report.rejected.iter().map(|r| {
                 format!(
                     "{} proposal for scene {} turned down: {}",
@@ -358,28 +469,16 @@ pub async fn prepare(
                     r.reason
                 )
             }));
-            proposed.list
+            (proposed.list, Some(proposed.report))
         }
-        None => crate::plan::plan(&breakdown, &options.plan),
+        None => (crate::plan::plan(&breakdown, &options.plan), None),
     };
     if let Some(selection) = &options.scenes {
         shots.shots.retain(|s| selection.contains(&s.scene_number));
         if shots.shots.is_empty() {
-            let first = breakdown.scenes.first().map(|s| s.number.clone());
-            let last = breakdown.scenes.last().map(|s| s.number.clone());
-            return Err(ProduceError::NoScenes {
-                name: script.name.clone(),
-                selection: selection.to_string(),
-                first: first.unwrap_or_default(),
-                last: last.unwrap_or_default(),
-            });
+            return Err(no_scenes(&name, selection, &breakdown));
         }
     }
-    let title = breakdown
-        .title
-        .clone()
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| title_from_file_name(&script.name));
     compose_all(
         &mut shots,
         PromptContext {
@@ -388,24 +487,31 @@ pub async fn prepare(
             identities: &[],
             moodboard: None,
             aspect: options.settings.aspect,
-            limits: PromptLimits::for_model(models.image.id()),
+            limits: PromptLimits::for_model(image_model),
         },
     );
     progress.advance(Stage::Plan, 1, 0);
+    let by = match &report {
+        Some(r) => format!(", {} proposed by {}", r.accepted, r.model),
+        None => String::new(),
+    };
     progress.finish(
         Stage::Plan,
         &format!(
-            "{} shots, {}",
+            "{} shots{by}, {}",
             shots.shots.len(),
             clock(shots.duration_ms())
         ),
     );
-    Ok(Prepared {
-        title,
-        screenplay,
-        breakdown,
-        shots,
-        warnings,
+    Ok(Planned {
+        prepared: Prepared {
+            title,
+            screenplay,
+            breakdown,
+            shots,
+            warnings,
+        },
+        proposals: report,
     })
 }
 
@@ -453,12 +559,31 @@ pub struct Quote {
     pub clips_to_make: u64,
     /// Price of the clips to make.
     pub clips_cost: Money,
+    /// The shot-proposal requests, when a model proposes shots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposals: Option<ProposalQuote>,
+    /// True when the frames and clips are priced for the rules' plan because
+    /// the model has not proposed yet: its shots may change their number.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub shots_estimated: bool,
     /// Everything.
     pub total: Money,
 }
 
+impl Quote {
+    /// The same quote with the shot proposals added (`estimated`: the frames
+    /// and clips were priced for the rules' plan, before the proposals).
+    pub fn with_proposals(mut self, proposals: ProposalQuote, estimated: bool) -> Self {
+        self.total = self.frames_cost + self.clips_cost + proposals.cost;
+        self.proposals = Some(proposals);
+        self.shots_estimated = estimated;
+        self
+    }
+}
+
 /// Prices a production without sending anything: the frames and clips that
-/// an earlier run in the same folder did not already make.
+/// an earlier run in the same folder did not already make (add the shot
+/// proposals with [`Quote::with_proposals`]).
 pub fn quote(prepared: &Prepared, options: &ProduceOptions, models: &Models) -> Quote {
     let journal = Journal::existing(&options.out_dir);
     let mut q = Quote {
@@ -469,6 +594,8 @@ pub fn quote(prepared: &Prepared, options: &ProduceOptions, models: &Models) -> 
         frames_cost: Money::ZERO,
         clips_to_make: 0,
         clips_cost: Money::ZERO,
+        proposals: None,
+        shots_estimated: false,
         total: Money::ZERO,
     };
     for shot in &prepared.shots.shots {

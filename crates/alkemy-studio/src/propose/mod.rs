@@ -11,6 +11,12 @@
 //! numbering, setups, blocking and timing are redone by the rules, so the
 //! shot list keeps every invariant the rules guarantee whatever the model
 //! says.
+//!
+//! Design decision: the requests are built before anything is sent
+//! ([`ProposalRequests`]), from the breakdown and the rules' plan alone, so a
+//! production can quote them ([`ProposalRequests::quote`]) and refuse an
+//! over-budget run before the first request leaves; [`plan_with_model`] is
+//! the two steps in one.
 
 mod merge;
 pub mod schema;
@@ -99,104 +105,238 @@ pub struct Proposed {
 #[error("shot proposals: {0}")]
 pub struct ProposeError(#[from] pub ProviderError);
 
-/// Plans with the rules and the model's proposals merged.
+/// What sending the proposal requests would cost, before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProposalQuote {
+    /// The model that would be asked (`provider:model`, the chain's head).
+    pub model: String,
+    /// Requests to send.
+    pub requests: u32,
+    /// Scenes they cover.
+    pub scenes: u32,
+    /// Their price: an upper bound (every prompt byte a token, every answer
+    /// as long as allowed), zero for answers already cached.
+    pub cost: Money,
+}
+
+/// The requests that ask a model for shots, built from the breakdown and the
+/// rules' plan and not yet sent: they can be quoted (and the budget checked)
+/// before [`send`](Self::send) spends anything.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposalRequests {
+    rules: ShotList,
+    /// Scene indices asked about in each request, and the request.
+    groups: Vec<(Vec<usize>, TextRequest)>,
+    ask: ProposalOptions,
+}
+
+impl ProposalRequests {
+    /// The requests for every scene of the breakdown.
+    pub fn new(breakdown: &Breakdown, options: &PlanOptions, ask: &ProposalOptions) -> Self {
+        Self::for_scenes(breakdown, options, ask, |_| true)
+    }
+
+    /// The requests for the scenes `wanted` accepts (by index into
+    /// `breakdown.scenes`); the other scenes keep the rules' plan and cost
+    /// nothing.
+    pub fn for_scenes(
+        breakdown: &Breakdown,
+        options: &PlanOptions,
+        ask: &ProposalOptions,
+        wanted: impl Fn(usize) -> bool,
+    ) -> Self {
+        let rules = plan(breakdown, options);
+        let chunk = ask.scenes_per_request.max(1);
+        let indices: Vec<usize> = (0..breakdown.scenes.len()).filter(|&i| wanted(i)).collect();
+        let groups = indices
+            .chunks(chunk)
+            .map(|group| {
+                let mut prompt = String::from(
+                    "Plan the shots of these scenes. Lines are numbered as in the source.\n\n",
+                );
+                for &i in group {
+                    let scene = &breakdown.scenes[i];
+                    let shots: Vec<Shot> = rules.scene(i as u32).cloned().collect();
+                    schema::describe_scene(&mut prompt, scene, &shots);
+                }
+                let request = TextRequest {
+                    system: schema::SYSTEM.to_owned(),
+                    prompt,
+                    schema_name: "shot_plan".to_owned(),
+                    schema: schema::schema(),
+                    temperature: ask.temperature,
+                    max_output_tokens: ask.max_output_tokens,
+                };
+                (group.to_vec(), request)
+            })
+            .collect();
+        Self {
+            rules,
+            groups,
+            ask: ask.clone(),
+        }
+    }
+
+    /// The requests, in the order they are sent.
+    pub fn requests(&self) -> impl Iterator<Item = &TextRequest> {
+        self.groups.iter().map(|(_, r)| r)
+    }
+
+    /// How many requests there are.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether there is no request (no scene asked about).
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The rules' plan the proposals improve on.
+    pub fn rules(&self) -> &ShotList {
+        &self.rules
+    }
+
+    /// What `model` would charge for the requests; nothing is sent.
+    pub fn quote(&self, model: &dyn TextModel) -> ProposalQuote {
+        ProposalQuote {
+            model: model.id().to_owned(),
+            requests: self.groups.len() as u32,
+            scenes: self.groups.iter().map(|(g, _)| g.len() as u32).sum(),
+            cost: self.requests().map(|r| model.quote(r)).sum(),
+        }
+    }
+
+    /// Sends the requests one after another, validates every proposed shot
+    /// and merges the accepted ones with the rules.
+    pub async fn send(
+        self,
+        breakdown: &Breakdown,
+        options: &PlanOptions,
+        model: &dyn TextModel,
+    ) -> Result<Proposed, ProposeError> {
+        let Self { rules, groups, ask } = self;
+        let mut report = ProposalReport {
+            model: model.id().to_owned(),
+            ..ProposalReport::default()
+        };
+        // The models that answered, in order (a fallback may answer some).
+        let mut answered_by: Vec<String> = Vec::new();
+        // Answers by scene index: the raw shots the model proposed.
+        let mut answers: Vec<Option<Vec<Value>>> = vec![None; breakdown.scenes.len()];
+        for (group, request) in &groups {
+            report.requests += 1;
+            let response = match model.generate(request).await {
+                Ok(r) => r,
+                Err(e) if e.class() == ErrorClass::Fatal => return Err(ProposeError(e)),
+                Err(e) => {
+                    report.rejected.push(Rejection {
+                        scene: None,
+                        shot: None,
+                        reason: format!("request failed, rules kept: {e}"),
+                    });
+                    continue;
+                }
+            };
+            report.usage.input += response.usage.input;
+            report.usage.output += response.usage.output;
+            report.cost += response.cost;
+            if !response.model.is_empty() && !answered_by.contains(&response.model) {
+                answered_by.push(response.model.clone());
+            }
+            let used = read_answer(breakdown, group, &response.json, &mut answers, &mut report);
+            report.answered += u32::from(used);
+        }
+        if !answered_by.is_empty() {
+            report.model = answered_by.join(", ");
+        }
+        let list = merge_answers(breakdown, options, &ask, &rules, &answers, &mut report);
+        Ok(Proposed { list, report })
+    }
+}
+
+/// Plans with the rules and the model's proposals merged: builds the
+/// requests for every scene and sends them (see [`ProposalRequests`] to
+/// quote them first).
 pub async fn plan_with_model(
     breakdown: &Breakdown,
     options: &PlanOptions,
     model: &dyn TextModel,
     ask: &ProposalOptions,
 ) -> Result<Proposed, ProposeError> {
-    let rules = plan(breakdown, options);
-    let mut report = ProposalReport {
-        model: model.id().to_owned(),
-        ..ProposalReport::default()
+    ProposalRequests::new(breakdown, options, ask)
+        .send(breakdown, options, model)
+        .await
+}
+
+/// Files one answer's scenes under their index; returns whether any part of
+/// it was used.
+fn read_answer(
+    breakdown: &Breakdown,
+    group: &[usize],
+    json: &Value,
+    answers: &mut [Option<Vec<Value>>],
+    report: &mut ProposalReport,
+) -> bool {
+    let Some(scenes) = json.get("scenes").and_then(Value::as_array) else {
+        report.rejected.push(Rejection {
+            scene: None,
+            shot: None,
+            reason: "answer has no \"scenes\" array; rules kept".to_owned(),
+        });
+        return false;
     };
-    // Answers by scene index: the raw shots the model proposed.
-    let mut answers: Vec<Option<Vec<Value>>> = vec![None; breakdown.scenes.len()];
-    let chunk = ask.scenes_per_request.max(1);
-    let indices: Vec<usize> = (0..breakdown.scenes.len()).collect();
-    for group in indices.chunks(chunk) {
-        let mut prompt = String::from(
-            "Plan the shots of these scenes. Lines are numbered as in the source.\n\n",
-        );
-        for &i in group {
-            let scene = &breakdown.scenes[i];
-            let shots: Vec<Shot> = rules.scene(i as u32).cloned().collect();
-            schema::describe_scene(&mut prompt, scene, &shots);
-        }
-        let request = TextRequest {
-            system: schema::SYSTEM.to_owned(),
-            prompt,
-            schema_name: "shot_plan".to_owned(),
-            schema: schema::schema(),
-            temperature: ask.temperature,
-            max_output_tokens: ask.max_output_tokens,
-        };
-        report.requests += 1;
-        let response = match model.generate(&request).await {
-            Ok(r) => r,
-            Err(e) if e.class() == ErrorClass::Fatal => return Err(ProposeError(e)),
-            Err(e) => {
-                report.rejected.push(Rejection {
-                    scene: None,
-                    shot: None,
-                    reason: format!("request failed, rules kept: {e}"),
-                });
-                continue;
-            }
-        };
-        report.usage.input += response.usage.input;
-        report.usage.output += response.usage.output;
-        report.cost += response.cost;
-        let Some(scenes) = response.json.get("scenes").and_then(Value::as_array) else {
+    let mut used = false;
+    for raw in scenes {
+        let parsed: Result<schema::RawScene, _> = serde_json::from_value(raw.clone());
+        let Ok(parsed) = parsed else {
             report.rejected.push(Rejection {
                 scene: None,
                 shot: None,
-                reason: "answer has no \"scenes\" array; rules kept".to_owned(),
+                reason: "a scene entry is not {scene, shots}".to_owned(),
             });
             continue;
         };
-        let mut used = false;
-        for raw in scenes {
-            let parsed: Result<schema::RawScene, _> = serde_json::from_value(raw.clone());
-            let Ok(parsed) = parsed else {
-                report.rejected.push(Rejection {
-                    scene: None,
-                    shot: None,
-                    reason: "a scene entry is not {scene, shots}".to_owned(),
-                });
-                continue;
-            };
-            let number = match &parsed.scene {
-                Value::String(s) => s.trim().to_owned(),
-                Value::Number(n) => n.to_string(),
-                _ => String::new(),
-            };
-            let Some(&i) = group
-                .iter()
-                .find(|&&i| breakdown.scenes[i].number == number)
-            else {
-                report.rejected.push(Rejection {
-                    scene: Some(number),
-                    shot: None,
-                    reason: "not a scene of this request".to_owned(),
-                });
-                continue;
-            };
-            if answers[i].is_some() {
-                report.rejected.push(Rejection {
-                    scene: Some(number),
-                    shot: None,
-                    reason: "scene answered twice; first answer kept".to_owned(),
-                });
-                continue;
-            }
-            answers[i] = Some(parsed.shots);
-            used = true;
+        let number = match &parsed.scene {
+            Value::String(s) => s.trim().to_owned(),
+            Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        };
+        let Some(&i) = group
+            .iter()
+            .find(|&&i| breakdown.scenes[i].number == number)
+        else {
+            report.rejected.push(Rejection {
+                scene: Some(number),
+                shot: None,
+                reason: "not a scene of this request".to_owned(),
+            });
+            continue;
+        };
+        if answers[i].is_some() {
+            report.rejected.push(Rejection {
+                scene: Some(number),
+                shot: None,
+                reason: "scene answered twice; first answer kept".to_owned(),
+            });
+            continue;
         }
-        report.answered += u32::from(used);
+        answers[i] = Some(parsed.shots);
+        used = true;
     }
+    used
+}
 
+/// The shot list: each scene's accepted proposals merged with its rule
+/// coverage, then finished by the rules (numbers, setups, timing).
+fn merge_answers(
+    breakdown: &Breakdown,
+    options: &PlanOptions,
+    ask: &ProposalOptions,
+    rules: &ShotList,
+    answers: &[Option<Vec<Value>>],
+    report: &mut ProposalReport,
+) -> ShotList {
     let planner = Planner::new(breakdown);
     let mut finisher = Finisher::with_capacity(rules.shots.len() * 2);
     let mut shots = Vec::with_capacity(rules.shots.len());
@@ -239,13 +379,10 @@ pub async fn plan_with_model(
         };
         finisher.finish(scene, i, drafts, &params, &mut shots);
     }
-    Ok(Proposed {
-        list: ShotList {
-            style: options.style.name().to_owned(),
-            shots,
-        },
-        report,
-    })
+    ShotList {
+        style: options.style.name().to_owned(),
+        shots,
+    }
 }
 
 #[cfg(test)]

@@ -31,8 +31,9 @@ impl TextModel for Canned {
         "test:canned"
     }
 
-    fn quote(&self, _request: &TextRequest) -> Money {
-        Money::ZERO
+    /// A micro-dollar per prompt byte.
+    fn quote(&self, request: &TextRequest) -> Money {
+        Money::from_micros(request.prompt.len() as i64)
     }
 
     async fn generate(&self, request: &TextRequest) -> Result<TextResponse, ProviderError> {
@@ -292,4 +293,43 @@ fn transient_failures_fall_back_and_fatal_ones_stop() {
     ))]);
     let err = block_on(plan_with_model(&b, &PlanOptions::default(), &fatal, &ask())).unwrap_err();
     assert!(err.to_string().contains("bad key"), "{err}");
+}
+
+#[test]
+fn requests_are_built_and_quoted_before_anything_is_sent() {
+    let b = breakdown();
+    let model = Canned::new(vec![Ok(json!({"scenes": [{"scene": "2", "shots": [
+        shot("CU", &["JACK"], "JACK", lines(&b, 1, 0), "Jack, flat"),
+    ]}]}))]);
+    // Only scene 2 is asked about.
+    let requests = ProposalRequests::for_scenes(&b, &PlanOptions::default(), &ask(), |i| i == 1);
+    assert_eq!(requests.len(), 1);
+    let prompt = &requests.requests().next().unwrap().prompt;
+    assert!(
+        prompt.contains("SCENE 2 ") && !prompt.contains("SCENE 1 "),
+        "{prompt}"
+    );
+    let quote = requests.quote(&model);
+    assert_eq!(
+        (quote.requests, quote.scenes, quote.cost),
+        (1, 1, Money::from_micros(prompt.len() as i64))
+    );
+    assert_eq!(quote.model, "test:canned");
+    assert!(
+        model.seen.lock().unwrap().is_empty(),
+        "quoting sent a request"
+    );
+    // Sending sends exactly the quoted request.
+    let sent = requests.requests().next().unwrap().clone();
+    let out = block_on(requests.send(&b, &PlanOptions::default(), &model)).unwrap();
+    assert_eq!(*model.seen.lock().unwrap(), [sent]);
+    assert_eq!(out.report.accepted, 1);
+    assert_eq!(out.report.scenes, ["2"]);
+    // Scene 1 was not asked about: the rules' plan.
+    let rules = plan(&b, &PlanOptions::default());
+    assert!(rules.scene(0).eq(out.list.scene(0)));
+    // Every scene of a chunked breakdown is asked about once.
+    let all = ProposalRequests::new(&b, &PlanOptions::default(), &ask());
+    assert_eq!(all.len(), 2);
+    assert_eq!(all.quote(&model).scenes, 2);
 }

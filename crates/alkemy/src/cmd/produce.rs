@@ -1,5 +1,10 @@
 //! `alkemy produce FILE --out DIR`: the whole pipeline, from screenplay to
 //! animatic, storyboards and edit, offline by default.
+//!
+//! With a text model the order is: read the script, build the shot-proposal
+//! requests, quote them (with the frames and clips of the rules' plan) and
+//! check `--budget`, and only then send them; the merged plan is quoted
+//! again, exactly, before any frame or clip is made.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal as _;
@@ -12,11 +17,12 @@ use alkemy_core::{AspectRatio, Money, ProjectSettings, Resolution, UsageRecord};
 use alkemy_export::storyboard::pdf::Grid;
 use alkemy_providers::production::USAGE_JOURNAL;
 use alkemy_providers::quote::ModelTotal;
-use alkemy_providers::{ProductionModels, QuoteSheet, Setup};
+use alkemy_providers::{ProductionModels, QuoteSheet, Setup, TextUse};
 use alkemy_studio::produce::{
-    self, Models, ProduceError, ProduceOptions, Progress, Report, SceneSelection, Script, Stage,
-    journal,
+    self, Models, Prepared, ProduceError, ProduceOptions, Progress, Report, SceneSelection, Script,
+    Silent, Stage, journal,
 };
+use alkemy_studio::propose::{ProposalQuote, ProposalReport};
 use alkemy_studio::{PlanOptions, StylePreset};
 use anyhow::Context as _;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -79,6 +85,35 @@ pub struct Args {
     /// A price file overriding the built-in table.
     #[arg(long, env = "ALKEMY_PRICES")]
     pub prices: Option<PathBuf>,
+    /// Who designs the shots. `auto`: a text model proposes them when one
+    /// is configured (a Gemini or OpenAI key, `ALKEMY_OPENAI_URL`, or
+    /// `[chains] text`) and `--provider` is not `local`; the rules alone
+    /// otherwise. `rules`: the offline, deterministic rules only. `model`: a
+    /// text model must propose them. Proposals are validated and merged with
+    /// the rules, quoted before they are sent, and cached.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub shots: ShotsFrom,
+}
+
+/// `--shots`: who designs the shots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShotsFrom {
+    /// A text model when one is configured, the rules otherwise.
+    Auto,
+    /// The rules alone (offline, deterministic).
+    Rules,
+    /// A text model, validated and merged with the rules.
+    Model,
+}
+
+impl ShotsFrom {
+    fn text_use(self) -> TextUse {
+        match self {
+            ShotsFrom::Auto => TextUse::Auto,
+            ShotsFrom::Rules => TextUse::Off,
+            ShotsFrom::Model => TextUse::Required,
+        }
+    }
 }
 
 /// `--budget`: US dollars, not negative.
@@ -138,6 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         budget,
         state_dir: options.out_dir.join(journal::STATE_DIR),
         dry_run: args.dry_run,
+        text: args.shots.text_use(),
         local_image: offline.image.clone(),
         local_video: offline.video.clone(),
     };
@@ -151,11 +187,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let models = Models {
         image: providers.image.clone(),
         video: providers.video.clone(),
-        text: None,
+        text: providers.text.clone(),
     };
     if !providers.is_offline() && !args.json {
+        let shots = if providers.chains.text.is_empty() {
+            "rules".to_owned()
+        } else {
+            providers.chains.text.join(" → ")
+        };
         eprintln!(
-            "models: stills {}; clips {}; budget {}",
+            "models: shots {shots}; stills {}; clips {}; budget {}",
             providers.chains.image.join(" → "),
             providers.chains.video.join(" → "),
             budget.map_or_else(|| "none".to_owned(), |b| b.to_string())
@@ -168,9 +209,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let bars = Bars::new(args.json);
     let started = Instant::now();
     let outcome = runtime.block_on(async {
-        let prepared = produce::prepare(&script, &options, &models, &bars).await?;
-        let quote = produce::quote(&prepared, &options, &models);
-        let sheet = providers.take_quotes();
+        let planned = match plan(&script, &options, &models, &providers, &args, &bars).await? {
+            Planning::Done(planned) => *planned,
+            Planning::Stop(outcome) => return Ok(*outcome),
+        };
+        let mut sheet = planned.sheet;
+        let mut quote = produce::quote(&planned.prepared, &options, &models);
+        sheet.lines.extend(providers.take_quotes().lines);
+        if let Some(spent) = planned.proposals_quote {
+            quote = quote.with_proposals(spent, false);
+        }
         if args.dry_run {
             return Ok(Outcome::Quote(quote, sheet));
         }
@@ -179,9 +227,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         {
             return Ok(Outcome::OverBudget(quote, sheet, limit));
         }
-        produce::produce_prepared(prepared, &options, &models, &bars)
+        produce::produce_prepared(planned.prepared, &options, &models, &bars)
             .await
-            .map(Outcome::Report)
+            .map(|report| Outcome::Report(report, planned.proposals))
     });
     bars.clear();
     let outcome = outcome.map_err(|e: ProduceError| {
@@ -210,16 +258,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             print_quote(&quote, &sheet, budget);
             Ok(ExitCode::SUCCESS)
         }
-        Outcome::Report(report) => {
+        Outcome::Report(report, proposals) => {
             let usage = Usage::of(&providers);
             if args.json {
                 print_json(&Produced {
                     report: &report,
+                    proposals: proposals.as_ref(),
                     usage,
                 })?;
             } else {
-                print_report(&report, started.elapsed().as_secs_f64());
-                print_usage(&usage, &report);
+                print_report(&report, proposals.as_ref(), started.elapsed().as_secs_f64());
+                let proposals_cost = proposals.as_ref().map_or(Money::ZERO, |p| p.cost);
+                print_usage(&usage, report.cost + proposals_cost);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -229,7 +279,90 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 enum Outcome {
     Quote(produce::Quote, QuoteSheet),
     OverBudget(produce::Quote, QuoteSheet, Money),
-    Report(Report),
+    Report(Report, Option<ProposalReport>),
+}
+
+/// The shots planned, or a reason to stop before they are.
+enum Planning {
+    Done(Box<Planned>),
+    Stop(Box<Outcome>),
+}
+
+/// A plan and what its text calls were quoted at.
+struct Planned {
+    prepared: Prepared,
+    /// What the model contributed, when it proposed shots.
+    proposals: Option<ProposalReport>,
+    /// The proposals as they now stand: their requests, at what they cost.
+    proposals_quote: Option<ProposalQuote>,
+    /// The text requests' quote lines.
+    sheet: QuoteSheet,
+}
+
+/// Plans the shots. With a text model, the proposal requests are quoted
+/// first; unless every answer is cached, the dry run stops there (pricing
+/// the frames and clips of the rules' plan) and a budget below that quote
+/// refuses the production before any request is sent.
+async fn plan(
+    script: &Script,
+    options: &ProduceOptions,
+    models: &Models,
+    providers: &ProductionModels,
+    args: &Args,
+    bars: &Bars,
+) -> Result<Planning, ProduceError> {
+    let analyzed = produce::analyze(script, options, bars)?;
+    let image = models.image.id();
+    let Some(text) = &models.text else {
+        let planned = produce::plan_shots(analyzed, options, image, None, bars).await?;
+        return Ok(Planning::Done(Box::new(Planned {
+            prepared: planned.prepared,
+            proposals: None,
+            proposals_quote: None,
+            sheet: QuoteSheet::new(),
+        })));
+    };
+    let requests = produce::proposal_requests(&analyzed, options);
+    let text_quote = requests.quote(text.as_ref());
+    let sheet = providers.take_quotes();
+    let all_cached = sheet.lines.iter().all(|l| l.cached);
+    if !all_cached && (args.dry_run || args.budget.is_some()) {
+        // The model has not been asked: price the rules' plan with it.
+        let rules = produce::plan_shots(analyzed.clone(), options, image, None, &Silent).await?;
+        let quote = produce::quote(&rules.prepared, options, models)
+            .with_proposals(text_quote.clone(), true);
+        let mut estimate = sheet.clone();
+        estimate.lines.extend(providers.take_quotes().lines);
+        if args.dry_run {
+            return Ok(Planning::Stop(Box::new(Outcome::Quote(quote, estimate))));
+        }
+        if let Some(limit) = args.budget
+            && quote.total > limit
+        {
+            return Ok(Planning::Stop(Box::new(Outcome::OverBudget(
+                quote, estimate, limit,
+            ))));
+        }
+    }
+    let planned = produce::plan_shots(
+        analyzed,
+        options,
+        image,
+        Some((text.as_ref(), requests)),
+        bars,
+    )
+    .await?;
+    // What the proposals cost now they are made (nothing when cached).
+    let spent = ProposalQuote {
+        cost: planned.proposals.as_ref().map_or(Money::ZERO, |p| p.cost),
+        ..text_quote
+    };
+    Ok(Planning::Done(Box::new(Planned {
+        prepared: planned.prepared,
+        proposals: planned.proposals,
+        proposals_quote: Some(spent),
+        sheet,
+    })))
 }
 
 /// `--dry-run --json`: the studio's quote, then the router's lines per model.
@@ -243,11 +376,14 @@ struct DryRun<'a> {
     fits_budget: bool,
 }
 
-/// `--json` after a run: the report and what the providers were paid.
+/// `--json` after a run: the report, the model's shot proposals and what
+/// the providers were paid.
 #[derive(serde::Serialize)]
 struct Produced<'a> {
     #[serde(flatten)]
     report: &'a Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proposals: Option<&'a ProposalReport>,
     usage: Usage,
 }
 
@@ -281,10 +417,22 @@ fn over_budget(quote: &produce::Quote, sheet: &QuoteSheet, limit: Money) -> Stri
         .filter(|t| t.cost > Money::ZERO)
         .map(|t| format!("{} × {} {}", t.requests, t.model, t.cost))
         .collect();
+    let sent = match &quote.proposals {
+        Some(p) if !quote.shots_estimated && p.cost > Money::ZERO => format!(
+            "only the shot proposals were sent ({} to {}); no frame or clip was made",
+            p.cost, p.model
+        ),
+        _ => "nothing was sent".to_owned(),
+    };
+    let estimated = if quote.shots_estimated {
+        " (frames and clips priced for the rules' plan, before the model proposes)"
+    } else {
+        ""
+    };
     format!(
-        "the production is quoted at {} ({}), over --budget {limit}; nothing was sent. \
-         Raise --budget, produce fewer scenes (--scenes) or use cheaper models \
-         (--provider local is free); `--dry-run` shows the full quote",
+        "the production is quoted at {}{estimated} ({}), over --budget {limit}; {sent}. \
+         Raise --budget, produce fewer scenes (--scenes), plan with the rules (--shots rules) \
+         or use cheaper models (--provider local is free); `--dry-run` shows the full quote",
         quote.total,
         if parts.is_empty() {
             "no paid request".to_owned()
@@ -304,6 +452,21 @@ fn print_quote(quote: &produce::Quote, sheet: &QuoteSheet, budget: Option<Money>
         "  clips   {:>5} to make with {:<24} {}",
         quote.clips_to_make, quote.video_model, quote.clips_cost
     );
+    if let Some(p) = &quote.proposals {
+        println!(
+            "  shots   {:>5} to ask of    {:<24} {}   (requests for {}; at most: every answer as long as allowed)",
+            p.requests,
+            p.model,
+            p.cost,
+            count(p.scenes as usize, "scene")
+        );
+    }
+    if quote.shots_estimated {
+        println!(
+            "  frames and clips are priced for the rules' plan: the model has not proposed yet and may \
+             change the number of shots (the budget is checked again before any frame is made)"
+        );
+    }
     if sheet.lines.is_empty() {
         println!("  total   {}", quote.total);
         return;
@@ -314,7 +477,34 @@ fn print_quote(quote: &produce::Quote, sheet: &QuoteSheet, budget: Option<Money>
     }
 }
 
-fn print_usage(usage: &Usage, report: &Report) {
+/// `n` and the noun, plural unless `n` is 1.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn print_proposals(p: &ProposalReport) {
+    let scenes = if p.scenes.is_empty() {
+        "no scene".to_owned()
+    } else {
+        format!("scenes {}", p.scenes.join(", "))
+    };
+    println!(
+        "  shots   {} proposed by {} accepted ({scenes}), {} turned down, {} repaired; {}, {}",
+        p.accepted,
+        p.model,
+        p.rejected.len(),
+        p.repaired.len(),
+        count(p.requests as usize, "request"),
+        p.cost
+    );
+}
+
+/// `recorded`: what the outputs and proposals say this run cost.
+fn print_usage(usage: &Usage, recorded: Money) {
     if usage.records.is_empty() {
         return;
     }
@@ -333,18 +523,20 @@ fn print_usage(usage: &Usage, report: &Report) {
             .iter()
             .map(|s| format!("{} ({})", s.model, s.reason))
             .collect();
+        let what = match r.shot_id.as_deref() {
+            Some(shot) => format!("shot {shot} {}", r.capability),
+            None => r.capability.to_string(),
+        };
         println!(
-            "  fallback shot {} {}: made by {} after {}",
-            r.shot_id.as_deref().unwrap_or("?"),
-            r.capability,
+            "  fallback {what}: made by {} after {}",
             r.model,
             passed.join("; ")
         );
     }
-    if usage.total != report.cost {
+    if usage.total != recorded {
         println!(
-            "  warning: the usage ledger says {} but the outputs record {}",
-            usage.total, report.cost
+            "  warning: the usage ledger says {} but the outputs record {recorded}",
+            usage.total
         );
     }
     if let Some(journal) = &usage.journal {
@@ -360,7 +552,7 @@ fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_report(report: &Report, seconds: f64) {
+fn print_report(report: &Report, proposals: Option<&ProposalReport>, seconds: f64) {
     let fps = u64::from(report.fps.max(1));
     let s = report.frames.div_ceil(fps);
     println!(
@@ -385,7 +577,17 @@ fn print_report(report: &Report, seconds: f64) {
         "  clips   {} made, {} reused",
         report.clips_made, report.clips_reused
     );
-    println!("  cost    {}", report.cost);
+    if let Some(p) = proposals {
+        print_proposals(p);
+        println!(
+            "  cost    {} ({} frames and clips, {} shot proposals)",
+            report.cost + p.cost,
+            report.cost,
+            p.cost
+        );
+    } else {
+        println!("  cost    {}", report.cost);
+    }
     if !report.removed.is_empty() {
         println!(
             "  removed {} files of shots that no longer exist",
