@@ -191,7 +191,9 @@ pub(crate) fn push_excerpt(out: &mut String, text: &str, max_chars: usize) {
         }
         pending = match pending {
             None => Some((start, end)),
-            Some((from, to)) if text.get(to..start) == Some(" ") => Some((from, end)),
+            Some((from, to)) if start == to + 1 && text.as_bytes().get(to) == Some(&b' ') => {
+                Some((from, end))
+            }
             Some((from, to)) => {
                 out.push_str(&text[from..to]);
                 out.push(' ');
