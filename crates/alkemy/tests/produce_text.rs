@@ -19,7 +19,9 @@
 //!   the same shots; its dry run quotes the proposals as cached and exact;
 //! - a 503 and a 429 are retried until the answer comes;
 //! - `--shots rules` and `--provider local` send nothing and plan exactly
-//!   what a machine with no text provider plans.
+//!   what a machine with no text provider plans;
+//! - `alkemy shots` stays offline unless `--shots model`, which quotes,
+//!   budgets and caches the proposals the same way.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -616,4 +618,70 @@ fn without_a_text_model_the_rules_plan_as_offline() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("no text model"), "{err}");
+}
+
+#[test]
+fn shots_asks_the_model_only_when_told_and_quotes_and_caches_like_produce() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = Server::start(&runtime, &[]);
+    let home = setup_home();
+    let shots = |text: Option<&Server>, extra: &[&str]| {
+        alkemy(
+            text,
+            home.path(),
+            &[&["shots", EXAMPLE][..], extra].concat(),
+        )
+    };
+    let stdout = |o: &Output| {
+        assert!(
+            o.status.success(),
+            "alkemy shots failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout.clone()).unwrap()
+    };
+
+    // By default `shots` is offline, even with a text model configured.
+    let offline = stdout(&shots(None, &[]));
+    assert_eq!(stdout(&shots(Some(&server), &[])), offline);
+    assert_eq!(server.requests(), 0);
+    let o = shots(Some(&server), &["--budget", "1"]);
+    assert_eq!(o.status.code(), Some(2), "--budget without --shots model");
+
+    // Over budget: refused before anything is sent.
+    let o = shots(Some(&server), &["--shots", "model", "--budget", "0.05"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("over --budget $0.05") && err.contains("nothing was sent"),
+        "{err}"
+    );
+    assert_eq!(server.requests(), 0);
+
+    // `--shots model`: the proposals are in the list, the rejections on stderr.
+    let o = shots(Some(&server), &["--shots", "model", "--budget", "0.10"]);
+    let proposed = stdout(&o);
+    assert_eq!(server.requests(), 1, "eight scenes fit one request");
+    let singles = server.mock.log.lock().unwrap().singles.len();
+    assert!(singles >= 4);
+    assert_eq!(proposed.matches("MOCK CU").count(), singles);
+    assert_ne!(proposed, offline);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("warning:").count(), 3, "{err}");
+    assert_eq!(
+        err.matches("turned down").count(),
+        4,
+        "three warnings and the summary: {err}"
+    );
+    assert!(
+        err.contains(&format!("{singles} proposed by openai:gpt-4.1-mini")),
+        "{err}"
+    );
+
+    // A rerun prints the same list from the cache.
+    assert_eq!(
+        stdout(&shots(Some(&server), &["--shots", "model"])),
+        proposed
+    );
+    assert_eq!(server.requests(), 1, "the answer is cached");
 }

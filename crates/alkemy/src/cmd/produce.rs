@@ -117,7 +117,7 @@ impl ShotsFrom {
 }
 
 /// `--budget`: US dollars, not negative.
-fn budget(s: &str) -> Result<Money, String> {
+pub(crate) fn budget(s: &str) -> Result<Money, String> {
     match s.parse::<Money>() {
         Ok(m) if m >= Money::ZERO => Ok(m),
         Ok(_) => Err("must not be negative".to_owned()),
@@ -478,7 +478,7 @@ fn print_quote(quote: &produce::Quote, sheet: &QuoteSheet, budget: Option<Money>
 }
 
 /// `n` and the noun, plural unless `n` is 1.
-fn count(n: usize, noun: &str) -> String {
+pub(crate) fn count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
