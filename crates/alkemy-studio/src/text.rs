@@ -319,20 +319,23 @@ pub(crate) fn title_case(name: &str) -> String {
 /// Appends [`title_case`]`(name)` to `out`.
 pub(crate) fn push_title_case(out: &mut String, name: &str) {
     if name.is_ascii() {
-        // Byte by byte: the same rules, with no case tables.
+        // Byte by byte: the same rules, with no case tables, through a
+        // buffer on the stack.
         let mut start = true;
-        for &b in name.as_bytes() {
-            if b.is_ascii_alphabetic() {
-                out.push(char::from(if start {
+        let mut buf = [0u8; 64];
+        for chunk in name.as_bytes().chunks(buf.len()) {
+            for (o, &b) in buf.iter_mut().zip(chunk) {
+                *o = if !b.is_ascii_alphabetic() {
+                    start = b != b'\'';
+                    b
+                } else if std::mem::replace(&mut start, false) {
                     b.to_ascii_uppercase()
                 } else {
                     b.to_ascii_lowercase()
-                }));
-                start = false;
-            } else {
-                out.push(char::from(b));
-                start = b != b'\'';
+                };
             }
+            // ASCII in, ASCII out.
+            out.push_str(std::str::from_utf8(&buf[..chunk.len()]).unwrap_or_default());
         }
         return;
     }

@@ -447,7 +447,8 @@ pub fn compose_all(list: &mut ShotList, ctx: PromptContext<'_>) {
     let mut tails_for = None;
     for shot in &mut list.shots {
         if scene != Some(shot.scene_index) {
-            place = phrases::location(shot.int_ext, &shot.location);
+            place.clear();
+            phrases::push_location(&mut place, shot.int_ext, &shot.location);
             scene = Some(shot.scene_index);
             tails_for = None;
         }

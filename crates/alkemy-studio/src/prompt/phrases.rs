@@ -2,7 +2,7 @@
 
 use alkemy_core::{AspectRatio, CameraAngle, CameraMovement, IntExt, Light, ShotSize};
 
-use crate::text::title_case;
+use crate::text::push_title_case;
 
 /// The size as a prompt phrase.
 pub fn size(size: ShotSize) -> &'static str {
@@ -52,12 +52,21 @@ pub fn movement(m: CameraMovement) -> &'static str {
 
 /// Where: `exterior, Brick's Patio`.
 pub fn location(int_ext: IntExt, location: &str) -> String {
-    let place = title_case(location);
+    let mut out = String::with_capacity(location.len() + 24);
+    push_location(&mut out, int_ext, location);
+    out
+}
+
+/// Appends [`location`]`(int_ext, location)` to `out`.
+pub(crate) fn push_location(out: &mut String, int_ext: IntExt, location: &str) {
     match int_ext {
-        IntExt::Int => format!("interior, {place}"),
-        IntExt::Ext => format!("exterior, {place}"),
-        IntExt::IntExt => format!("{place}, seen inside and out"),
-        IntExt::Unknown => place,
+        IntExt::Int => out.push_str("interior, "),
+        IntExt::Ext => out.push_str("exterior, "),
+        IntExt::IntExt | IntExt::Unknown => {}
+    }
+    push_title_case(out, location);
+    if int_ext == IntExt::IntExt {
+        out.push_str(", seen inside and out");
     }
 }
 
