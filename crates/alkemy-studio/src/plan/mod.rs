@@ -177,18 +177,28 @@ pub(crate) struct Finisher {
     numbers: Numberer,
     /// Hashes of the ids handed out (see [`numbering`] on why a hash).
     ids: HashSet<u64, crate::text::FxBuild>,
+    /// Buffers reused from scene to scene: the drafts' weights, their
+    /// durations, and the timing's scratch space.
+    weights: Vec<u64>,
+    durations: Vec<u32>,
+    remainders: Vec<(u128, usize)>,
 }
 
 /// Appends `s` to `out` with anything but ASCII letters, digits and `-`
-/// replaced by `_`, so ids are safe in file names.
+/// replaced by `_` (one per character), so ids are safe in file names.
 fn push_id_part(out: &mut String, s: &str) {
-    out.extend(s.chars().map(|c| {
+    let safe = |c: char| {
         if c.is_ascii_alphanumeric() || c == '-' {
             c
         } else {
             '_'
         }
-    }));
+    };
+    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        out.push_str(s);
+    } else {
+        out.extend(s.chars().map(safe));
+    }
 }
 
 impl Finisher {
@@ -197,6 +207,7 @@ impl Finisher {
         Self {
             numbers: Numberer::with_capacity(shots),
             ids: HashSet::with_capacity_and_hasher(shots, crate::text::FxBuild::default()),
+            ..Self::default()
         }
     }
 
@@ -208,30 +219,26 @@ impl Finisher {
         params: &StyleParams,
         out: &mut Vec<Shot>,
     ) {
-        let weights: Vec<u64> = drafts.iter().map(|d| d.weight).collect();
-        let durations = timing::distribute(
+        self.weights.clear();
+        self.weights.extend(drafts.iter().map(|d| d.weight));
+        timing::distribute_into(
             timing::scene_ms(scene.duration_s),
-            &weights,
+            &self.weights,
             params.min_shot_ms,
+            &mut self.durations,
+            &mut self.remainders,
         );
         let setups = setups::number_refs(drafts.iter().map(|d| &d.setup));
-        let numbers = self.numbers.scene(&scene.number, drafts.len());
         let mut base = String::with_capacity(24);
         base.push_str("sc");
         push_id_part(&mut base, &scene.number);
         base.push('-');
         let prefix = base.len();
-        // One iterator per list rather than a zip of four: a draft is moved
-        // once, not through nested tuples.
-        let mut durations = durations.into_iter();
-        let mut setups = setups.into_iter();
-        let mut numbers = numbers.into_iter();
-        for draft in drafts {
-            let (Some(duration_ms), Some(setup), Some(number)) =
-                (durations.next(), setups.next(), numbers.next())
-            else {
-                break;
-            };
+        let scene_index = u32::try_from(index).unwrap_or(u32::MAX);
+        let mut candidate = 0;
+        out.reserve(drafts.len());
+        for ((draft, &duration_ms), setup) in drafts.into_iter().zip(&self.durations).zip(setups) {
+            let number = self.numbers.next(&scene.number, &mut candidate);
             base.truncate(prefix);
             push_id_part(&mut base, &number);
             let mut id = base.clone();
@@ -243,7 +250,7 @@ impl Finisher {
             let (speaker, dialogue) = speaker_and_dialogue(draft.lines);
             out.push(Shot {
                 id,
-                scene_index: u32::try_from(index).unwrap_or(u32::MAX),
+                scene_index,
                 scene_number: scene.number.clone(),
                 number,
                 size: draft.size,

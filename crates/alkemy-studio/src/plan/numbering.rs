@@ -84,16 +84,22 @@ impl Numberer {
 
     /// `count` unique numbers for a scene, in order.
     pub fn scene(&mut self, scene_number: &str, count: usize) -> Vec<String> {
-        let mut out = Vec::with_capacity(count);
         let mut k = 0;
-        while out.len() < count {
-            let n = candidate(scene_number, k);
-            k += 1;
+        (0..count)
+            .map(|_| self.next(scene_number, &mut k))
+            .collect()
+    }
+
+    /// The next unique number of a scene, trying candidates from the
+    /// `k`-th on (`k` is left past the one taken).
+    pub(crate) fn next(&mut self, scene_number: &str, k: &mut usize) -> String {
+        loop {
+            let n = candidate(scene_number, *k);
+            *k += 1;
             if self.used.insert(hash_str(&n)) {
-                out.push(n);
+                return n;
             }
         }
-        out
     }
 }
 

@@ -16,9 +16,24 @@ pub fn scene_ms(duration_s: f64) -> u64 {
 /// exactly (largest-remainder rounding, ties to the earlier shot) and is
 /// deterministic. Zero weights everywhere share equally.
 pub fn distribute(total_ms: u64, weights: &[u64], min_ms: u32) -> Vec<u32> {
+    let mut out = Vec::with_capacity(weights.len());
+    distribute_into(total_ms, weights, min_ms, &mut out, &mut Vec::new());
+    out
+}
+
+/// [`distribute`] into `out` (emptied first), with `remainders` as scratch
+/// space: the planner reuses both from scene to scene.
+pub(crate) fn distribute_into(
+    total_ms: u64,
+    weights: &[u64],
+    min_ms: u32,
+    out: &mut Vec<u32>,
+    remainders: &mut Vec<(u128, usize)>,
+) {
+    out.clear();
     let n = weights.len() as u64;
     if n == 0 {
-        return Vec::new();
+        return;
     }
     let total = total_ms.min(u64::from(u32::MAX));
     let floor = u64::from(min_ms).min(total / n);
@@ -32,12 +47,14 @@ pub fn distribute(total_ms: u64, weights: &[u64], min_ms: u32) -> Vec<u32> {
     // Exact either way; 64-bit arithmetic when no product or sum can
     // overflow it (any real scene), 128-bit otherwise.
     let fits = rest.checked_mul(max).is_some() && max.checked_mul(n).is_some();
-    let out = if fits {
+    if fits {
         shares(
             rest,
             weights.iter().map(|&x| if equal { 1 } else { x }),
             floor,
-        )
+            out,
+            remainders,
+        );
     } else {
         shares(
             u128::from(rest),
@@ -45,17 +62,22 @@ pub fn distribute(total_ms: u64, weights: &[u64], min_ms: u32) -> Vec<u32> {
                 .iter()
                 .map(|&x| if equal { 1 } else { u128::from(x) }),
             floor,
-        )
-    };
-    out.into_iter()
-        .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX))
-        .collect()
+            out,
+            remainders,
+        );
+    }
 }
 
 /// `floor` plus each weight's share of `rest`, largest remainders first
-/// (ties to the earlier shot), in the integer type `T`.
-fn shares<T>(rest: T, weights: impl ExactSizeIterator<Item = T> + Clone, floor: u64) -> Vec<u64>
-where
+/// (ties to the earlier shot), in the integer type `T`, into `out` (the
+/// shares are at most `u32::MAX`: `rest` is).
+fn shares<T>(
+    rest: T,
+    weights: impl ExactSizeIterator<Item = T> + Clone,
+    floor: u64,
+    out: &mut Vec<u32>,
+    remainders: &mut Vec<(u128, usize)>,
+) where
     T: Copy
         + Ord
         + std::iter::Sum
@@ -65,32 +87,32 @@ where
         + std::ops::Sub<Output = T>
         + std::ops::AddAssign
         + TryInto<u64>
+        + Into<u128>
         + From<u8>,
 {
     let sum: T = weights.clone().sum();
-    let mut out: Vec<u64> = Vec::with_capacity(weights.len());
-    let mut remainders: Vec<(T, usize)> = Vec::with_capacity(weights.len());
+    remainders.clear();
     let mut given = T::from(0);
     for (i, w) in weights.enumerate() {
         let share = rest * w;
         let whole = share / sum;
         given += whole;
         // `whole <= rest <= u32::MAX`, so it fits.
-        out.push(floor + whole.try_into().unwrap_or(u64::MAX));
-        remainders.push((share % sum, i));
+        let ms = floor + whole.try_into().unwrap_or(u64::MAX);
+        out.push(u32::try_from(ms).unwrap_or(u32::MAX));
+        remainders.push(((share % sum).into(), i));
     }
     let mut left = rest - given;
-    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for &(_, i) in &remainders {
+    remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, i) in remainders.iter() {
         if left == T::from(0) {
             break;
         }
         if let Some(ms) = out.get_mut(i) {
-            *ms += 1;
+            *ms = ms.saturating_add(1);
         }
         left = left - T::from(1);
     }
-    out
 }
 
 #[cfg(test)]
