@@ -448,21 +448,23 @@ fn load8(buf: &[u8], at: usize) -> u64 {
     swar::load(buf, at).unwrap_or(0)
 }
 
-/// The letter and whitespace masks of the 64-byte block at `at` of a padded
-/// copy of a text `n` bytes long: one bit per byte (bit `i` for byte
-/// `at + i`), set for letters ([`is_letter`]) and for ASCII whitespace
-/// (`u8::is_ascii_whitespace`: no vertical tab) respectively. Eight-byte
-/// chunks wholly past the text (padding: no letter, no space) are skipped.
-fn block_masks(buf: &[u8], at: usize, n: usize) -> (u64, u64) {
+/// The masks of the 64-byte block at `at` of a padded copy of a text `n`
+/// bytes long, one bit per byte (bit `i` for byte `at + i`): letters
+/// ([`is_letter`]), apostrophes, and ASCII whitespace
+/// (`u8::is_ascii_whitespace`: no vertical tab). Eight-byte chunks wholly
+/// past the text (padding: none of these) are skipped.
+fn block_masks(buf: &[u8], at: usize, n: usize) -> (u64, u64, u64) {
     let mut letters = 0u64;
+    let mut apostrophes = 0u64;
     let mut spaces = 0u64;
     for k in 0..n.saturating_sub(at).div_ceil(8).min(8) {
         let x = load8(buf, at + 8 * k);
         letters |= u64::from(swar::gather(swar::letters(x))) << (8 * k);
+        apostrophes |= u64::from(swar::gather(swar::equal(x, b'\''))) << (8 * k);
         let space = swar::ascii_space(x) & !swar::equal(x, 0x0b);
         spaces |= u64::from(swar::gather(space)) << (8 * k);
     }
-    (letters, spaces)
+    (letters, apostrophes, spaces)
 }
 
 /// The movement and angle cues of a paragraph, in one pass over its words.
@@ -535,10 +537,11 @@ impl CueScan {
 /// its [`cues`], in one pass.
 ///
 /// The text is copied into a zero-padded buffer (on the stack when short),
-/// so that every load is a whole eight bytes. Per 64-byte block, the
-/// letters and the whitespace become bit masks; word starts and ends are
-/// the edges of the letter mask, visited lowest bit first. A run that
-/// stops at an apostrophe with a letter after it goes on past it.
+/// so that every load is a whole eight bytes. Per 64-byte block, letters,
+/// apostrophes and whitespace become bit masks; a word is a run of letters
+/// and of apostrophes between two letters. Each run is read from its first
+/// bit: its length is the count of trailing zeros of the block's other
+/// bytes past it.
 pub(crate) fn words_and_cues(text: &str) -> (usize, Option<MoveCue>, Option<CameraAngle>) {
     let bytes = text.as_bytes();
     let n = bytes.len();
@@ -557,19 +560,23 @@ pub(crate) fn words_and_cues(text: &str) -> (usize, Option<MoveCue>, Option<Came
         dst.copy_from_slice(bytes);
     }
     let buf = &*buf;
-    let mut scan = CueScan::default();
+    // Each block's letters and apostrophes, then its runs.
+    let mut stack_masks = [(0u64, 0u64); STACK_TEXT / 64];
+    let mut heap_masks = Vec::new();
+    let masks: &mut [(u64, u64)] = match stack_masks.get_mut(..blocks) {
+        Some(m) => m,
+        None => {
+            heap_masks.resize(blocks, (0, 0));
+            &mut heap_masks
+        }
+    };
     let mut words = 0usize;
-    // Bit 0 set when the byte before the block is a letter / whitespace
-    // (the text's start counts as whitespace).
-    let mut letter_before = 0u64;
+    // Bit 0 set when the byte before the block is whitespace (the text's
+    // start counts as whitespace).
     let mut space_before = 1u64;
-    // Where the word being read starts, and whether the next start is an
-    // apostrophe's continuation of it.
-    let mut open = 0usize;
-    let mut joined = false;
-    for b in 0..blocks {
+    for (b, m) in masks.iter_mut().enumerate() {
         let at = b * 64;
-        let (letters, spaces) = block_masks(buf, at, n);
+        let (letters, apostrophes, spaces) = block_masks(buf, at, n);
         // Bytes past the text are padding (zero): never a word start.
         let valid = match n - at {
             64.. => u64::MAX,
@@ -577,31 +584,44 @@ pub(crate) fn words_and_cues(text: &str) -> (usize, Option<MoveCue>, Option<Came
         };
         words += (!spaces & ((spaces << 1) | space_before) & valid).count_ones() as usize;
         space_before = spaces >> 63;
-        let shifted = (letters << 1) | letter_before;
-        letter_before = letters >> 63;
-        let starts = letters & !shifted;
-        let mut edges = starts | (!letters & shifted);
-        while edges != 0 {
-            let bit = edges.trailing_zeros();
-            edges &= edges - 1;
-            let pos = at + bit as usize;
-            if starts & (1 << bit) != 0 {
-                if !joined {
-                    open = pos;
-                }
-                joined = false;
-            } else if buf.get(pos) == Some(&b'\'')
-                && buf.get(pos + 1).is_some_and(|&c| is_letter(c))
-            {
-                joined = true;
-            } else {
-                scan.word(buf, open, pos);
-            }
+        *m = (letters, apostrophes);
+    }
+    // Runs: letters, and apostrophes with a letter on either side.
+    let mut letter_before = 0u64;
+    for b in 0..masks.len() {
+        let letter_after = masks.get(b + 1).map_or(0, |m| m.0 & 1);
+        if let Some(m) = masks.get_mut(b) {
+            let (letters, apostrophes) = *m;
+            let inner = apostrophes
+                & ((letters << 1) | letter_before)
+                & ((letters >> 1) | (letter_after << 63));
+            letter_before = letters >> 63;
+            m.1 = letters | inner;
         }
     }
-    // A word running to the end of a text that fills its last block.
-    if letter_before != 0 {
-        scan.word(buf, open, n);
+    let mut scan = CueScan::default();
+    let mut run_before = 0u64;
+    for (b, &(_, runs)) in masks.iter().enumerate() {
+        let at = b * 64;
+        let mut starts = runs & !((runs << 1) | run_before);
+        run_before = runs >> 63;
+        while starts != 0 {
+            let start = starts.trailing_zeros();
+            starts &= starts - 1;
+            let rest = !runs >> start;
+            let end = if rest != 0 {
+                at + (start + rest.trailing_zeros()) as usize
+            } else {
+                // The run goes on into the next blocks.
+                masks
+                    .iter()
+                    .enumerate()
+                    .skip(b + 1)
+                    .find(|(_, m)| m.1 != u64::MAX)
+                    .map_or(n, |(k, m)| k * 64 + (!m.1).trailing_zeros() as usize)
+            };
+            scan.word(buf, at + start as usize, end.min(n));
+        }
     }
     (words, scan.best, scan.angle)
 }
