@@ -430,12 +430,6 @@ pub fn angle_cue(text: &str) -> Option<CameraAngle> {
     cues(text).1
 }
 
-/// Whether a byte belongs to a word (an ASCII letter or any byte of a
-/// non-ASCII character), as `text::letter_runs` splits them.
-fn is_letter(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b >= 0x80
-}
-
 /// Texts up to this long are scanned in a copy on the stack.
 const STACK_TEXT: usize = 512;
 /// Zero bytes after the copied text (and its last block), so that the two
@@ -449,8 +443,9 @@ fn load8(buf: &[u8], at: usize) -> u64 {
 }
 
 /// The masks of the 64-byte block at `at` of a padded copy of a text `n`
-/// bytes long, one bit per byte (bit `i` for byte `at + i`): letters
-/// ([`is_letter`]), apostrophes, and ASCII whitespace
+/// bytes long, one bit per byte (bit `i` for byte `at + i`): letters (an
+/// ASCII letter or any byte of a non-ASCII character, as
+/// `text::letter_runs` has them), apostrophes, and ASCII whitespace
 /// (`u8::is_ascii_whitespace`: no vertical tab). Eight-byte chunks wholly
 /// past the text (padding: none of these) are skipped.
 fn block_masks(buf: &[u8], at: usize, n: usize) -> (u64, u64, u64) {
