@@ -68,10 +68,11 @@ impl Stage {
         self.order.iter().position(|n| n == name)
     }
 
-    /// Where the character stands on the line, 0.0 (left) to 1.0 (right).
-    fn stage_x(&self, name: &str) -> f32 {
+    /// Where the character at `rank` stands on the line, 0.0 (left) to 1.0
+    /// (right).
+    fn x_at(&self, rank: Option<usize>) -> f32 {
         let n = self.order.len().max(1) as f32;
-        match self.rank(name) {
+        match rank {
             Some(r) => (r as f32 + 1.0) / (n + 1.0),
             None => 0.5,
         }
@@ -79,7 +80,12 @@ impl Stage {
 
     /// Which way the character looks: toward the rest of the cast.
     pub fn facing(&self, name: &str) -> Facing {
-        let x = self.stage_x(name);
+        self.facing_at(self.rank(name))
+    }
+
+    /// [`facing`](Self::facing) of a character at `rank` on the line.
+    fn facing_at(&self, rank: Option<usize>) -> Facing {
+        let x = self.x_at(rank);
         if (x - 0.5).abs() < 1e-3 {
             Facing::Camera
         } else if x < 0.5 {
@@ -87,13 +93,6 @@ impl Stage {
         } else {
             Facing::Left
         }
-    }
-
-    /// Names sorted along the line (unknown names last, in given order).
-    fn sorted<'a, S: AsRef<str>>(&self, names: &'a [S]) -> Vec<&'a str> {
-        let mut v: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
-        v.sort_by_key(|n| self.rank(n).unwrap_or(usize::MAX));
-        v
     }
 
     /// A group in frame (two-shot, group shot, action): spread evenly across
@@ -107,16 +106,31 @@ impl Stage {
         if let [one] = names {
             return vec![self.single(one.as_ref())];
         }
-        let sorted = self.sorted(names);
-        let n = sorted.len() as f32;
-        sorted
+        // Sorted along the line (unknown names last, in given order), each
+        // name's rank looked up once.
+        let mut figures: Vec<(usize, Figure)> = names
+            .iter()
+            .map(|name| {
+                let name = name.as_ref();
+                let rank = self.rank(name);
+                let facing = self.facing_at(rank);
+                let figure = Figure {
+                    name: name.to_owned(),
+                    x: 0.0,
+                    facing,
+                    foreground: false,
+                };
+                (rank.unwrap_or(usize::MAX), figure)
+            })
+            .collect();
+        figures.sort_by_key(|(rank, _)| *rank);
+        let n = figures.len() as f32;
+        figures
             .into_iter()
             .enumerate()
-            .map(|(i, name)| Figure {
-                name: name.to_owned(),
-                x: (i as f32 + 1.0) / (n + 1.0),
-                facing: self.facing(name),
-                foreground: false,
+            .map(|(i, (_, mut figure))| {
+                figure.x = (i as f32 + 1.0) / (n + 1.0);
+                figure
             })
             .collect()
     }

@@ -251,10 +251,14 @@ pub(crate) fn is_insertable(candidate: &Candidate<'_>, text: &str, scene: &Scene
 /// Whether `phrase` appears in `text` right after a determiner or a
 /// possessive.
 fn follows_determiner(text: &str, phrase: &str) -> bool {
-    let Some(at) = text.find(phrase) else {
+    let Some(at) = memchr::memmem::find(text.as_bytes(), phrase.as_bytes()) else {
         return false;
     };
-    let Some(prev) = text[..at].split_whitespace().next_back() else {
+    // A match of a whole `str` starts on a char boundary.
+    let Some(prev) = text
+        .get(..at)
+        .and_then(|t| t.split_whitespace().next_back())
+    else {
         return false;
     };
     let prev = prev.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');

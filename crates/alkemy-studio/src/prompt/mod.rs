@@ -65,6 +65,29 @@ pub struct Composer<'a> {
     negatives: [String; 4],
 }
 
+/// `, where in frame, which way they look`, by place (left, right,
+/// centre) and facing (left, right, camera, away): one piece to append.
+const FIGURE_PLACES: [[&str; 4]; 3] = [
+    [
+        ", frame left, looking left",
+        ", frame left, looking right",
+        ", frame left, facing camera",
+        ", frame left, back to camera",
+    ],
+    [
+        ", frame right, looking left",
+        ", frame right, looking right",
+        ", frame right, facing camera",
+        ", frame right, back to camera",
+    ],
+    [
+        ", centre frame, looking left",
+        ", centre frame, looking right",
+        ", centre frame, facing camera",
+        ", centre frame, back to camera",
+    ],
+];
+
 /// Importance of prompt parts (higher is kept longer).
 mod rank {
     pub const GRAMMAR: u8 = 10;
@@ -187,23 +210,20 @@ impl<'a> Composer<'a> {
             return;
         }
         let place = if f.x < 0.45 {
-            "frame left"
+            0
         } else if f.x > 0.55 {
-            "frame right"
+            1
         } else {
-            "centre frame"
+            2
         };
         let look = match f.facing {
-            Facing::Left => "looking left",
-            Facing::Right => "looking right",
-            Facing::Camera => "facing camera",
-            Facing::Away => "back to camera",
+            Facing::Left => 0,
+            Facing::Right => 1,
+            Facing::Camera => 2,
+            Facing::Away => 3,
         };
         self.push_name(out, &f.name);
-        out.push_str(", ");
-        out.push_str(place);
-        out.push_str(", ");
-        out.push_str(look);
+        out.push_str(FIGURE_PLACES[place][look]);
     }
 
     /// The prompts for one shot.
