@@ -357,6 +357,9 @@ async fn plan(
         cost: planned.proposals.as_ref().map_or(Money::ZERO, |p| p.cost),
         ..text_quote
     };
+    // Lines quoted for requests now sent are spent, not quoted: the spent
+    // total stands in for them.
+    let sheet = if all_cached { sheet } else { QuoteSheet::new() };
     Ok(Planning::Done(Box::new(Planned {
         prepared: planned.prepared,
         proposals: planned.proposals,
