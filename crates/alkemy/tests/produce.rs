@@ -22,10 +22,7 @@ const EXAMPLE: &str = concat!(
 );
 
 fn alkemy(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_alkemy"))
-        .args(args)
-        .output()
-        .unwrap()
+    support::alkemy_offline().args(args).output().unwrap()
 }
 
 /// Produces `script` into `out` at 480p and returns the JSON report.
@@ -333,7 +330,7 @@ fn runs_killed_at_random_points_resume_to_identical_output() {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let delay = Duration::from_millis(150 + (state >> 33) % 1500);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_alkemy"))
+        let mut child = support::alkemy_offline()
             .args(["produce", EXAMPLE, "--out"])
             .arg(&out)
             .args(["--resolution", "480p", "--json"])

@@ -21,7 +21,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -339,22 +339,9 @@ impl Fal {
 
 /// Runs the binary against the mock, with no other provider and no vault.
 fn alkemy(fal: &Fal, home: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_alkemy"));
-    for var in [
-        "GEMINI_API_KEY",
-        "OPENAI_API_KEY",
-        "ALKEMY_GEMINI_URL",
-        "ALKEMY_OPENAI_URL",
-        "ALKEMY_FAL_REST_URL",
-        "ALKEMY_PROVIDERS_CONFIG",
-        "ALKEMY_MASTER_KEY",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = support::alkemy_in(home);
     cmd.env("FAL_KEY", "mock-fal-key")
         .env("ALKEMY_FAL_URL", &fal.uri)
-        .env("ALKEMY_CONFIG_DIR", home.join("config"))
-        .env("ALKEMY_DATA_DIR", home.join("data"))
         .env("ALKEMY_PRICES", home.join("prices.toml"))
         .args(args)
         .output()

@@ -25,8 +25,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use alkemy_core::Money;
@@ -240,27 +242,12 @@ impl Server {
 
 /// The binary with no provider configured but, when given, the mock.
 fn alkemy(text: Option<&Server>, home: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_alkemy"));
-    for var in [
-        "FAL_KEY",
-        "GEMINI_API_KEY",
-        "OPENAI_API_KEY",
-        "ALKEMY_FAL_URL",
-        "ALKEMY_FAL_REST_URL",
-        "ALKEMY_GEMINI_URL",
-        "ALKEMY_OPENAI_URL",
-        "ALKEMY_PROVIDERS_CONFIG",
-        "ALKEMY_MASTER_KEY",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = support::alkemy_in(home);
     if let Some(server) = text {
         cmd.env("OPENAI_API_KEY", KEY)
             .env("ALKEMY_OPENAI_URL", format!("{}/v1", server.uri));
     }
-    cmd.env("ALKEMY_CONFIG_DIR", home.join("config"))
-        .env("ALKEMY_DATA_DIR", home.join("data"))
-        .env("ALKEMY_PRICES", home.join("prices.toml"))
+    cmd.env("ALKEMY_PRICES", home.join("prices.toml"))
         .args(args)
         .output()
         .unwrap()

@@ -1,7 +1,9 @@
 //! `alkemy shots` end to end: the built binary on a real screenplay.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
 
 const BRICK_AND_STEEL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -9,7 +11,7 @@ const BRICK_AND_STEEL: &str = concat!(
 );
 
 fn shots(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_alkemy"))
+    support::alkemy_offline()
         .arg("shots")
         .args(args)
         .output()

@@ -1,4 +1,5 @@
-//! Helpers shared by the binary's end-to-end tests: finding the external
+//! Helpers shared by the binary's end-to-end tests: running the binary cut
+//! off from the machine's providers and folders, finding the external
 //! validators (skipped with a reason, or failing under ALKEMY_TEST_STRICT=1)
 //! and playing a video in headless Chromium.
 
@@ -10,6 +11,41 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+
+/// The variables through which the binary finds providers, keys, prices,
+/// its database and storage.
+const MACHINE_VARS: [&str; 12] = [
+    "FAL_KEY",
+    "GEMINI_API_KEY",
+    "OPENAI_API_KEY",
+    "ALKEMY_FAL_URL",
+    "ALKEMY_FAL_REST_URL",
+    "ALKEMY_GEMINI_URL",
+    "ALKEMY_OPENAI_URL",
+    "ALKEMY_PROVIDERS_CONFIG",
+    "ALKEMY_MASTER_KEY",
+    "ALKEMY_PRICES",
+    "ALKEMY_DATABASE_URL",
+    "ALKEMY_STORAGE_URL",
+];
+
+/// The `alkemy` binary with none of the machine's providers, keys or
+/// settings: its configuration (and key vault) and data folders are under
+/// `home`, so what it does depends on the test alone.
+pub fn alkemy_in(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_alkemy"));
+    for var in MACHINE_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("ALKEMY_CONFIG_DIR", home.join("config"))
+        .env("ALKEMY_DATA_DIR", home.join("data"));
+    cmd
+}
+
+/// [`alkemy_in`] a home that holds nothing: the binary is offline.
+pub fn alkemy_offline() -> Command {
+    alkemy_in(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("alkemy-offline-home"))
+}
 
 fn strict() -> bool {
     std::env::var("ALKEMY_TEST_STRICT").is_ok_and(|v| v == "1")
