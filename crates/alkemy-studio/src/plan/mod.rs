@@ -237,7 +237,12 @@ impl Finisher {
         let scene_index = u32::try_from(index).unwrap_or(u32::MAX);
         let mut candidate = 0;
         out.reserve(drafts.len());
-        for ((draft, &duration_ms), setup) in drafts.into_iter().zip(&self.durations).zip(setups) {
+        // The drafts are taken by value one at a time (not through a zip,
+        // which would move each into a tuple first).
+        for (k, draft) in drafts.into_iter().enumerate() {
+            let (Some(&duration_ms), Some(&setup)) = (self.durations.get(k), setups.get(k)) else {
+                break;
+            };
             let number = self.numbers.next(&scene.number, &mut candidate);
             base.truncate(prefix);
             push_id_part(&mut base, &number);
