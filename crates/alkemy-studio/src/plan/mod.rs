@@ -105,7 +105,7 @@ fn speaker_and_dialogue(lines: Vec<(String, String)>) -> (Option<String>, Option
 /// default). Deterministic; never fails; every scene gets at least one shot.
 pub fn plan(breakdown: &Breakdown, options: &PlanOptions) -> ShotList {
     let planner = Planner::new(breakdown);
-    let mut finisher = Finisher::with_capacity(breakdown.scenes.len() * 12);
+    let mut finisher = Finisher::for_scenes(&breakdown.scenes);
     let mut shots = Vec::with_capacity(breakdown.scenes.len() * 12);
     for (index, scene) in breakdown.scenes.iter().enumerate() {
         let params = options.params_for(&scene.number);
@@ -177,6 +177,9 @@ pub(crate) struct Finisher {
     numbers: Numberer,
     /// Hashes of the ids handed out (see [`numbering`] on why a hash).
     ids: HashSet<u64, crate::text::FxBuild>,
+    /// Whether every shot number and id is new by construction, so the
+    /// sets above are not needed (see [`Finisher::for_scenes`]).
+    fresh: bool,
     /// Buffers reused from scene to scene: the drafts' weights, their
     /// durations, and the timing's scratch space.
     weights: Vec<u64>,
@@ -208,6 +211,27 @@ impl Finisher {
             numbers: Numberer::with_capacity(shots),
             ids: HashSet::with_capacity_and_hasher(shots, crate::text::FxBuild::default()),
             ..Self::default()
+        }
+    }
+
+    /// A finisher for `scenes`, each finished once. When their numbers are
+    /// distinct runs of ASCII digits (as most scripts number them), every
+    /// candidate number is new: its digits name its scene and its letters
+    /// the shot, so numbers and ids are handed out without remembering them.
+    pub(crate) fn for_scenes(scenes: &[Scene]) -> Self {
+        let digits = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+        let mut seen: HashSet<&str, crate::text::FxBuild> =
+            HashSet::with_capacity_and_hasher(scenes.len(), crate::text::FxBuild::default());
+        let fresh = scenes
+            .iter()
+            .all(|s| digits(&s.number) && seen.insert(s.number.as_str()));
+        if fresh {
+            Self {
+                fresh,
+                ..Self::default()
+            }
+        } else {
+            Self::with_capacity(scenes.len() * 12)
         }
     }
 
@@ -243,12 +267,16 @@ impl Finisher {
             let (Some(&duration_ms), Some(&setup)) = (self.durations.get(k), setups.get(k)) else {
                 break;
             };
-            let number = self.numbers.next(&scene.number, &mut candidate);
+            let number = if self.fresh {
+                numbering::candidate(&scene.number, k)
+            } else {
+                self.numbers.next(&scene.number, &mut candidate)
+            };
             base.truncate(prefix);
             push_id_part(&mut base, &number);
             let mut id = base.clone();
             let mut n = 2;
-            while !self.ids.insert(numbering::hash_str(&id)) {
+            while !self.fresh && !self.ids.insert(numbering::hash_str(&id)) {
                 id = format!("{base}-{n}");
                 n += 1;
             }

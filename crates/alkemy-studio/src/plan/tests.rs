@@ -535,3 +535,62 @@ fn planning_is_deterministic() {
     let c = serde_json::to_vec(&classic(&b)).unwrap();
     assert_eq!(a, c);
 }
+
+/// Shots finished remembering every number and id handed out (what
+/// proposals use) against `plan`'s finisher.
+fn finished_remembering(b: &Breakdown, options: &PlanOptions) -> ShotList {
+    let planner = Planner::new(b);
+    let mut finisher = Finisher::with_capacity(0);
+    let mut shots = Vec::new();
+    for (index, scene) in b.scenes.iter().enumerate() {
+        let params = options.params_for(&scene.number);
+        let drafts = planner.cover(b, index, &params);
+        finisher.finish(scene, index, drafts, &params, &mut shots);
+    }
+    ShotList {
+        style: options.style.name().to_owned(),
+        shots,
+    }
+}
+
+#[test]
+fn digit_scene_numbers_need_no_memory_of_numbers() {
+    let options = PlanOptions::default();
+    // Distinct digits (numbers new by construction), then numberings that
+    // clash unless numbers and ids are remembered.
+    for numbers in [
+        &["1", "2", "10", "01", "12"][..],
+        &["12", "12A", "12"],
+        &["1", "1", "2"],
+        &["", "0", "A1"],
+        &["3", "3 "],
+    ] {
+        let mut script = Script::new();
+        for n in numbers {
+            script = script
+                .scene(n, "INT. ROOM - DAY")
+                .action("BRICK sits.", &["BRICK"])
+                .says("BRICK", "One.")
+                .says("STEEL", "Two.")
+                .says("BRICK", "Three.");
+        }
+        let b = script.build();
+        let list = classic(&b);
+        assert_eq!(list, finished_remembering(&b, &options), "{numbers:?}");
+        let unique = |f: fn(&Shot) -> &str| {
+            let set: HashSet<&str> = list.shots.iter().map(f).collect();
+            set.len() == list.shots.len()
+        };
+        assert!(unique(|s| &s.number) && unique(|s| &s.id), "{numbers:?}");
+    }
+    let fresh = |n: &[&str]| {
+        let scenes: Vec<Scene> = n
+            .iter()
+            .fold(Script::new(), |s, n| s.scene(n, "INT. ROOM - DAY"))
+            .build()
+            .scenes;
+        Finisher::for_scenes(&scenes).fresh
+    };
+    assert!(fresh(&["1", "2", "10"]));
+    assert!(!fresh(&["1", "1"]) && !fresh(&["1", "1A"]) && !fresh(&[""]));
+}
