@@ -55,7 +55,7 @@ pub(crate) struct SceneInput<'a> {
 
 /// Position of each dialogue beat in its exchange: `(exchange id, index,
 /// exchange length)`; `None` for other beats.
-fn exchanges(beats: &[Beat], words: &[usize]) -> Vec<Option<(usize, usize, usize)>> {
+fn exchanges(beats: &[Beat], facts: &[BeatFacts]) -> Vec<Option<(usize, usize, usize)>> {
     let mut out = vec![None; beats.len()];
     let mut id = 0usize;
     let mut counts: Vec<usize> = vec![0];
@@ -70,7 +70,7 @@ fn exchanges(beats: &[Beat], words: &[usize]) -> Vec<Option<(usize, usize, usize
                 counts[id] += 1;
             }
             Beat::Action { centered, .. } => {
-                if (*centered || words[i] > EXCHANGE_BREAK_WORDS) && counts[id] > 0 {
+                if (*centered || facts[i].words > EXCHANGE_BREAK_WORDS) && counts[id] > 0 {
                     id += 1;
                     counts.push(0);
                 }
@@ -315,8 +315,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
     } = *input;
     let beats = &scene.beats;
     let facts: Vec<BeatFacts> = beats.iter().map(beat_facts).collect();
-    let word_counts: Vec<usize> = facts.iter().map(|f| f.words).collect();
-    let ex_of = exchanges(beats, &word_counts);
+    let ex_of = exchanges(beats, &facts);
     let off_flags: Vec<bool> = beats
         .iter()
         .map(|b| matches!(b, Beat::Dialogue { extensions, .. } if is_off_screen(extensions)))
@@ -338,6 +337,8 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
     };
     let mut drafts: Vec<Draft> = Vec::with_capacity(beats.len() + 2);
     let mut on_stage: Vec<&str> = Vec::new();
+    // The characters an action paragraph names (one buffer for them all).
+    let mut named: Vec<&str> = Vec::new();
     // The drafts of the scene's inserts.
     let mut inserted: Vec<usize> = Vec::new();
 
@@ -415,7 +416,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                 span,
                 ..
             } => {
-                let mut named: Vec<&str> = Vec::new();
+                named.clear();
                 for c in characters {
                     if scene.characters.iter().any(|s| s == c) {
                         add_unique(&mut named, c);

@@ -185,6 +185,10 @@ pub(crate) struct Finisher {
     weights: Vec<u64>,
     durations: Vec<u32>,
     remainders: Vec<(u128, usize)>,
+    /// The same for setup numbers, and the draft where each setup is
+    /// first used.
+    setups: Vec<u32>,
+    firsts: Vec<usize>,
 }
 
 /// Appends `s` to `out` with anything but ASCII letters, digits and `-`
@@ -252,7 +256,21 @@ impl Finisher {
             &mut self.durations,
             &mut self.remainders,
         );
-        let setups = setups::number_refs(drafts.iter().map(|d| &d.setup));
+        // Setups numbered in order of first use, as `setups::number`.
+        self.setups.clear();
+        self.firsts.clear();
+        for (k, d) in drafts.iter().enumerate() {
+            let known = self
+                .firsts
+                .iter()
+                .position(|&f| drafts.get(f).is_some_and(|first| first.setup == d.setup));
+            let number = known.unwrap_or_else(|| {
+                self.firsts.push(k);
+                self.firsts.len() - 1
+            });
+            self.setups
+                .push(u32::try_from(number + 1).unwrap_or(u32::MAX));
+        }
         let mut base = String::with_capacity(24);
         base.push_str("sc");
         push_id_part(&mut base, &scene.number);
@@ -264,7 +282,8 @@ impl Finisher {
         // The drafts are taken by value one at a time (not through a zip,
         // which would move each into a tuple first).
         for (k, draft) in drafts.into_iter().enumerate() {
-            let (Some(&duration_ms), Some(&setup)) = (self.durations.get(k), setups.get(k)) else {
+            let (Some(&duration_ms), Some(&setup)) = (self.durations.get(k), self.setups.get(k))
+            else {
                 break;
             };
             let number = if self.fresh {
