@@ -9,7 +9,10 @@
 //! numbering (duplicates included), numbers are unique within a shot list:
 //! a number already taken is skipped. Taken numbers are remembered by a
 //! 64-bit hash, which can only err towards skipping a free number (a
-//! collision), never towards reusing a taken one.
+//! collision), never towards reusing a taken one. When every scene number
+//! is a distinct run of digits, no candidate can be taken (its digits name
+//! its scene, its letters the shot), and the planner hands them out without
+//! remembering them (`Finisher::for_scenes`).
 
 use std::collections::HashSet;
 use std::hash::Hasher;
