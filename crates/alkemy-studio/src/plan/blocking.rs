@@ -107,32 +107,28 @@ impl Stage {
             return vec![self.single(one.as_ref())];
         }
         // Sorted along the line (unknown names last, in given order), each
-        // name's rank looked up once.
-        let mut figures: Vec<(usize, Figure)> = names
+        // name's rank looked up once; the figures are made in that order.
+        let mut order: Vec<(usize, usize, Option<usize>)> = names
             .iter()
-            .map(|name| {
-                let name = name.as_ref();
-                let rank = self.rank(name);
-                let facing = self.facing_at(rank);
-                let figure = Figure {
-                    name: name.to_owned(),
-                    x: 0.0,
-                    facing,
-                    foreground: false,
-                };
-                (rank.unwrap_or(usize::MAX), figure)
+            .enumerate()
+            .map(|(i, name)| {
+                let rank = self.rank(name.as_ref());
+                (rank.unwrap_or(usize::MAX), i, rank)
             })
             .collect();
-        figures.sort_by_key(|(rank, _)| *rank);
-        let n = figures.len() as f32;
+        order.sort_unstable();
+        let n = order.len() as f32;
+        let mut figures = Vec::with_capacity(order.len());
+        for (k, &(_, i, rank)) in order.iter().enumerate() {
+            let Some(name) = names.get(i) else { continue };
+            figures.push(Figure {
+                name: name.as_ref().to_owned(),
+                x: (k as f32 + 1.0) / (n + 1.0),
+                facing: self.facing_at(rank),
+                foreground: false,
+            });
+        }
         figures
-            .into_iter()
-            .enumerate()
-            .map(|(i, (_, mut figure))| {
-                figure.x = (i as f32 + 1.0) / (n + 1.0);
-                figure
-            })
-            .collect()
     }
 
     /// A single: the subject off-centre with room to look into.
