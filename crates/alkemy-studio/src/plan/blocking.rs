@@ -38,6 +38,10 @@ impl Stage {
             }
         };
         for beat in &scene.beats {
+            // Once everyone is placed, no beat can add anyone.
+            if order.len() == scene.characters.len() {
+                break;
+            }
             match beat {
                 Beat::Dialogue {
                     speaker,
