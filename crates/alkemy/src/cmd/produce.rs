@@ -177,13 +177,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         local_image: offline.image.clone(),
         local_video: offline.video.clone(),
     };
-    let providers = ProductionModels::open(&setup).map_err(|e| {
-        if e.is_bad_input() {
-            bad_input(e.to_string())
-        } else {
-            anyhow::Error::new(e).context("setting up the providers")
-        }
-    })?;
+    let providers = open_providers(&setup)?;
     let models = Models {
         image: providers.image.clone(),
         video: providers.video.clone(),
@@ -489,21 +483,35 @@ pub(crate) fn count(n: usize, noun: &str) -> String {
     }
 }
 
-fn print_proposals(p: &ProposalReport) {
-    let scenes = if p.scenes.is_empty() {
-        "no scene".to_owned()
-    } else {
-        format!("scenes {}", p.scenes.join(", "))
+/// One line on what a text model proposed: accepted (with the scenes, when
+/// `scenes` is set), turned down, repaired, requests and cost.
+pub(crate) fn proposals_summary(p: &ProposalReport, scenes: bool) -> String {
+    let scenes = match (scenes, p.scenes.is_empty()) {
+        (false, _) => String::new(),
+        (true, true) => " (no scene)".to_owned(),
+        (true, false) => format!(" (scenes {})", p.scenes.join(", ")),
     };
-    println!(
-        "  shots   {} proposed by {} accepted ({scenes}), {} turned down, {} repaired; {}, {}",
+    format!(
+        "{} proposed by {} accepted{scenes}, {} turned down, {} repaired; {}, {}",
         p.accepted,
         p.model,
         p.rejected.len(),
         p.repaired.len(),
         count(p.requests as usize, "request"),
         p.cost
-    );
+    )
+}
+
+/// Opens the providers a run asks for; a wrong configuration, price file or
+/// flag is the user's to fix (exit 2).
+pub(crate) fn open_providers(setup: &Setup) -> anyhow::Result<ProductionModels> {
+    ProductionModels::open(setup).map_err(|e| {
+        if e.is_bad_input() {
+            bad_input(e.to_string())
+        } else {
+            anyhow::Error::new(e).context("setting up the providers")
+        }
+    })
 }
 
 /// `recorded`: what the outputs and proposals say this run cost.
@@ -581,7 +589,7 @@ fn print_report(report: &Report, proposals: Option<&ProposalReport>, seconds: f6
         report.clips_made, report.clips_reused
     );
     if let Some(p) = proposals {
-        print_proposals(p);
+        println!("  shots   {}", proposals_summary(p, true));
         println!(
             "  cost    {} ({} frames and clips, {} shot proposals)",
             report.cost + p.cost,

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use alkemy_core::{AspectRatio, Breakdown, Money, ShotList};
-use alkemy_providers::{ProductionModels, Setup, TextUse};
+use alkemy_providers::{Setup, TextUse};
 use alkemy_studio::produce::Models;
 use alkemy_studio::prompt::{PromptContext, PromptLimits, compose_all};
 use alkemy_studio::propose::{ProposalOptions, ProposalRequests};
@@ -140,13 +140,7 @@ fn propose(args: &Args, breakdown: &Breakdown, options: &PlanOptions) -> anyhow:
         local_image: offline.image,
         local_video: offline.video,
     };
-    let providers = ProductionModels::open(&setup).map_err(|e| {
-        if e.is_bad_input() {
-            bad_input(e.to_string())
-        } else {
-            anyhow::Error::new(e).context("setting up the providers")
-        }
-    })?;
+    let providers = super::produce::open_providers(&setup)?;
     let text = providers
         .text
         .clone()
@@ -192,14 +186,6 @@ fn propose(args: &Args, breakdown: &Breakdown, options: &PlanOptions) -> anyhow:
             rejection.reason
         );
     }
-    eprintln!(
-        "shots: {} proposed by {} accepted, {} turned down, {} repaired; {}, {}",
-        r.accepted,
-        r.model,
-        r.rejected.len(),
-        r.repaired.len(),
-        super::produce::count(r.requests as usize, "request"),
-        r.cost
-    );
+    eprintln!("shots: {}", super::produce::proposals_summary(r, false));
     Ok(proposed.list)
 }
