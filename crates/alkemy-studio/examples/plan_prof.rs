@@ -6,46 +6,25 @@
 //! script elsewhere. It uses the `alkemy` binary's allocator.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../benches/inputs/mod.rs"]
+mod inputs;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use alkemy_core::{AspectRatio, Moodboard, Rgb, Swatch};
-use alkemy_studio::prompt::{PromptContext, PromptLimits, compose_all};
+use alkemy_studio::prompt::compose_all;
 use alkemy_studio::{PlanOptions, plan};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const BIG_FISH: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../fixtures/corpus/features/big-fish.fountain"
-);
-
 fn main() {
     let runs: usize = std::env::args().nth(1).map_or(600, |n| n.parse().unwrap());
     let what = std::env::args().nth(2).unwrap_or_else(|| "both".into());
-    let path = std::env::var("ALKEMY_BIG_FISH").unwrap_or_else(|_| BIG_FISH.to_owned());
-    let bytes = std::fs::read(path).unwrap();
-    let breakdown =
-        alkemy_script::breakdown(&alkemy_script::read(&bytes, Some("big-fish.fountain")).unwrap());
-    // The bench's look and prompt limits, so the figures compare.
-    let look = Moodboard {
-        summary: "Southern fable".into(),
-        style_keywords: vec!["35mm film".into(), "warm grain".into(), "storybook".into()],
-        palette: vec![Swatch {
-            name: "sun yellow".into(),
-            rgb: Rgb([240, 200, 80]),
-        }],
-        avoid: vec!["cartoon".into()],
-    };
-    let ctx = PromptContext {
-        project: "big-fish",
-        breakdown: &breakdown,
-        identities: &[],
-        moodboard: Some(&look),
-        aspect: AspectRatio::Scope,
-        limits: PromptLimits::for_model("fal:flux-dev"),
-    };
+    // The bench's inputs, so the figures compare.
+    let breakdown = inputs::big_fish();
+    let look = inputs::look();
+    let ctx = inputs::context(&breakdown, &look);
     let options = PlanOptions::default();
     let planned = plan(&breakdown, &options);
     let mut times: Vec<Duration> = (0..runs.max(1))
