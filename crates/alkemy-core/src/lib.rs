@@ -44,6 +44,9 @@ pub use look::{Moodboard, Rgb, Swatch};
 pub use money::Money;
 pub use project::{AspectRatio, ProjectSettings, Resolution};
 pub use screenplay::{Element, ElementKind, Screenplay, SourceFormat, Span, TitleEntry};
-pub use shot::{CameraAngle, CameraMovement, Facing, Figure, Shot, ShotList, ShotPrompt, ShotSize};
+pub use shot::{
+    CameraAngle, CameraMovement, CompactString, Facing, Figure, Shot, ShotList, ShotPrompt,
+    ShotSize,
+};
 pub use timeline::{Clip, Marker, Timeline, Track, TrackItem, TrackKind};
 pub use usage::{Capability, Skipped, UnitKind, Units, UsageRecord};

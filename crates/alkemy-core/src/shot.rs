@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+pub use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::breakdown::{IntExt, Light, TimeOfDay};
@@ -195,7 +196,7 @@ pub enum Facing {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figure {
     /// Canonical character name.
-    pub name: String,
+    pub name: CompactString,
     /// Horizontal position of the figure's centre, 0.0 (left edge) to 1.0 (right edge).
     pub x: f32,
     /// Which way they face.
@@ -221,13 +222,13 @@ pub struct ShotPrompt {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shot {
     /// Stable identifier, unique within the shot list (`sc12-12A`).
-    pub id: String,
+    pub id: CompactString,
     /// Index of the scene in the breakdown (0-based).
     pub scene_index: u32,
     /// The scene's number.
-    pub scene_number: String,
+    pub scene_number: CompactString,
     /// Shot number in industry form: `12`, `12A`, `12B`… (no I or O).
-    pub number: String,
+    pub number: CompactString,
     /// Shot size.
     pub size: ShotSize,
     /// Camera angle.
@@ -241,15 +242,15 @@ pub struct Shot {
     /// Characters in frame with their blocking.
     pub cast: Vec<Figure>,
     /// Who speaks during the shot, if anyone.
-    pub speaker: Option<String>,
+    pub speaker: Option<CompactString>,
     /// The line spoken during the shot (for captions and subtitles). When
     /// the shot holds several lines (dual dialogue, a tableau take), one
     /// `NAME: text` row per line, `speaker` being the first.
     pub dialogue: Option<String>,
     /// The object of an insert, if this is one.
-    pub subject: Option<String>,
+    pub subject: Option<CompactString>,
     /// Scene location (normalised).
-    pub location: String,
+    pub location: CompactString,
     /// Interior / exterior.
     pub int_ext: IntExt,
     /// Time of day as written.

@@ -59,7 +59,7 @@ fn exports(c: &mut Criterion) {
                     m.record(ManifestAsset {
                         path: format!("{dir}/{}.png", shot.id),
                         kind,
-                        shot_id: Some(shot.id.clone()),
+                        shot_id: Some(shot.id.to_string()),
                         inputs_hash: ContentHash::of_bytes(shot.id.as_bytes()),
                         provider: "local".to_owned(),
                         model: "previz".to_owned(),

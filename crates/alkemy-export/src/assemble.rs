@@ -190,16 +190,17 @@ fn scene_marker(first: &Shot, start: u64, end: u64) -> Marker {
 }
 
 fn shot_clip(shot: &Shot, media: &Media, frames: u64) -> Result<Clip, AssembleError> {
-    let media_ref = media
-        .shots
-        .get(&shot.id)
-        .ok_or_else(|| AssembleError::MissingClip {
-            shot: shot.id.clone(),
-        })?;
+    let media_ref =
+        media
+            .shots
+            .get(shot.id.as_str())
+            .ok_or_else(|| AssembleError::MissingClip {
+                shot: shot.id.to_string(),
+            })?;
     clip_for(
         media_ref,
-        shot.number.clone(),
-        Some(shot.id.clone()),
+        shot.number.to_string(),
+        Some(shot.id.to_string()),
         frames,
         format!("shot {}", shot.id),
     )

@@ -142,8 +142,8 @@ proptest! {
             b = b.dialogue("X", d);
         }
         let mut shot = b.build();
-        shot.location = location;
-        shot.number = number;
+        shot.location = location.into();
+        shot.number = number.into();
         let shots = ShotList { style: "s".to_owned(), shots: vec![shot, ShotBuilder::new(1, "2A").build()] };
         let mut t = build(&shots, 24, 6, 12, false);
         t.name = title.clone();

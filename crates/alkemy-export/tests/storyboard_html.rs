@@ -78,7 +78,8 @@ fn every_panel_is_present_grouped_by_scene_with_its_image_inlined() {
             .text()
             .collect();
         assert!(
-            caption.contains(&shot.number) && caption.contains("MS · eye level · static · 50 mm"),
+            caption.contains(shot.number.as_str())
+                && caption.contains("MS · eye level · static · 50 mm"),
             "{caption}"
         );
         assert!(caption.contains("3 s"), "{caption}");

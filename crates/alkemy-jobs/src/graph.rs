@@ -69,7 +69,12 @@ pub async fn enqueue_production(
     let settings = store.project(actor, project).await?.settings;
     let options = options_for(&settings, &std::env::temp_dir());
     let prepared = produce::prepare(&script_of(version), &options, models, &Silent).await?;
-    let ids: Vec<String> = prepared.shots.shots.iter().map(|s| s.id.clone()).collect();
+    let ids: Vec<String> = prepared
+        .shots
+        .shots
+        .iter()
+        .map(|s| s.id.to_string())
+        .collect();
     let n = ids.len();
     let sv = version.id.to_string();
     let job = |kind, payload: serde_json::Value, deps: Vec<JobRef>| NewJob {

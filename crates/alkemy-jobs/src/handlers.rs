@@ -155,7 +155,12 @@ impl JobHandler for Plan {
         let prepared = produce::prepare(&script_of(&version), &options, &self.0, &Silent)
             .await
             .map_err(produce_err)?;
-        let ids: Vec<String> = prepared.shots.shots.iter().map(|s| s.id.clone()).collect();
+        let ids: Vec<String> = prepared
+            .shots
+            .shots
+            .iter()
+            .map(|s| s.id.to_string())
+            .collect();
         if let Some(expected) = &p.shots
             && *expected != ids
         {

@@ -237,7 +237,7 @@ fn feature(base: &[Shot]) {
     let mut n = 0;
     while total < target_s {
         let mut s = base[n % base.len()].clone();
-        s.id = format!("{}-{n}", s.id);
+        s.id = format!("{}-{n}", s.id).into();
         total += f64::from(s.frames(FPS)) / f64::from(FPS);
         shots.push(s);
         n += 1;

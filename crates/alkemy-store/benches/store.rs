@@ -127,7 +127,7 @@ async fn feature(store: &dyn Store) -> (alkemy_core::UserId, alkemy_core::Projec
                             seed: Some(42),
                             ..Provenance::default()
                         },
-                        shot_id: Some(s.id.clone()),
+                        shot_id: Some(s.id.to_string()),
                     },
                 )
                 .await

@@ -56,8 +56,8 @@ fn location(shot: &Shot) -> String {
 pub fn record(shot: &Shot) -> [String; 10] {
     let cast: Vec<&str> = shot.cast.iter().map(|f| f.name.as_str()).collect();
     [
-        shot.scene_number.clone(),
-        shot.number.clone(),
+        shot.scene_number.to_string(),
+        shot.number.to_string(),
         shot.size.abbrev().to_owned(),
         shot.angle.name().to_owned(),
         shot.movement.name().to_owned(),

@@ -76,7 +76,7 @@ fn check_invariants(b: &Breakdown, list: &ShotList) {
                     .any(|s| s.dialogue.as_deref().is_some())
             } else {
                 covering
-                    .filter(|s| s.cast.iter().any(|f| &f.name == speaker))
+                    .filter(|s| s.cast.iter().any(|f| f.name == speaker))
                     .count()
                     > 0
             };
@@ -117,7 +117,7 @@ fn check_invariants(b: &Breakdown, list: &ShotList) {
         );
         for f in &s.cast {
             assert!(
-                scene.characters.contains(&f.name),
+                scene.characters.iter().any(|c| *c == f.name),
                 "{} not in scene {}",
                 f.name,
                 scene.number

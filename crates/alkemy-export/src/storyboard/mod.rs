@@ -182,7 +182,7 @@ pub(crate) fn caption(shot: &Shot) -> Caption {
             _ => line.to_owned(),
         });
     Caption {
-        number: shot.number.clone(),
+        number: shot.number.to_string(),
         camera: format!(
             "{} · {} · {} · {} mm",
             shot.size.abbrev(),

@@ -19,17 +19,17 @@ impl ShotBuilder {
     pub fn new(scene_index: u32, number: &str) -> Self {
         let scene_number = (scene_index + 1).to_string();
         Self(Shot {
-            id: format!("sc{scene_number}-{number}"),
+            id: format!("sc{scene_number}-{number}").into(),
             scene_index,
-            scene_number,
-            number: number.to_owned(),
+            scene_number: scene_number.into(),
+            number: number.into(),
             size: ShotSize::Medium,
             angle: CameraAngle::EyeLevel,
             movement: CameraMovement::Static,
             lens_mm: 50,
             duration_ms: 3_000,
             cast: vec![Figure {
-                name: "STEEL".to_owned(),
+                name: "STEEL".into(),
                 x: 0.5,
                 facing: Facing::Camera,
                 foreground: false,
@@ -37,7 +37,7 @@ impl ShotBuilder {
             speaker: None,
             dialogue: None,
             subject: None,
-            location: "WAREHOUSE - OFFICE".to_owned(),
+            location: "WAREHOUSE - OFFICE".into(),
             int_ext: IntExt::Int,
             time_of_day: TimeOfDay::Night,
             light: Light::Night,
@@ -61,7 +61,7 @@ impl ShotBuilder {
     }
     pub fn location(mut self, int_ext: IntExt, location: &str, time: TimeOfDay) -> Self {
         self.0.int_ext = int_ext;
-        self.0.location = location.to_owned();
+        self.0.location = location.into();
         self.0.time_of_day = time;
         self
     }
@@ -70,7 +70,7 @@ impl ShotBuilder {
         self
     }
     pub fn dialogue(mut self, speaker: &str, line: &str) -> Self {
-        self.0.speaker = Some(speaker.to_owned());
+        self.0.speaker = Some(speaker.into());
         self.0.dialogue = Some(line.to_owned());
         self
     }
@@ -155,7 +155,7 @@ pub fn media(shots: &ShotList, fps: u32, handle: u64) -> Media {
     for shot in &shots.shots {
         let used = u64::from(shot.frames(fps));
         media.shots.insert(
-            shot.id.clone(),
+            shot.id.to_string(),
             MediaRef::with_handles(format!("clips/{}.mp4", shot.id), used, handle),
         );
     }

@@ -91,8 +91,8 @@ pub fn draw_insert(c: &mut Canvas<'_>, shot: &Shot, pal: &Palette) {
     );
     let subject = shot
         .subject
-        .clone()
-        .unwrap_or_else(|| shot.description.clone())
+        .as_deref()
+        .unwrap_or(&shot.description)
         .to_uppercase();
     let cw = w * 0.62;
     let ch = h * 0.5;

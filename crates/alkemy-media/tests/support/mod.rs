@@ -10,10 +10,10 @@ use alkemy_core::{
 /// Starts a shot with sensible defaults.
 pub fn shot(id: &str) -> ShotBuilder {
     ShotBuilder(Shot {
-        id: id.to_owned(),
+        id: id.into(),
         scene_index: 0,
-        scene_number: "1".to_owned(),
-        number: "1".to_owned(),
+        scene_number: "1".into(),
+        number: "1".into(),
         size: ShotSize::Medium,
         angle: CameraAngle::EyeLevel,
         movement: CameraMovement::Static,
@@ -23,7 +23,7 @@ pub fn shot(id: &str) -> ShotBuilder {
         speaker: None,
         dialogue: None,
         subject: None,
-        location: "HOUSE - KITCHEN".to_owned(),
+        location: "HOUSE - KITCHEN".into(),
         int_ext: IntExt::Int,
         time_of_day: TimeOfDay::Day,
         light: Light::Day,
@@ -40,8 +40,8 @@ pub struct ShotBuilder(pub Shot);
 impl ShotBuilder {
     pub fn scene(mut self, index: u32, number: &str, shot_number: &str) -> Self {
         self.0.scene_index = index;
-        self.0.scene_number = number.to_owned();
-        self.0.number = shot_number.to_owned();
+        self.0.scene_number = number.into();
+        self.0.number = shot_number.into();
         self
     }
     pub fn size(mut self, size: ShotSize) -> Self {
@@ -66,7 +66,7 @@ impl ShotBuilder {
     }
     pub fn at(mut self, int_ext: IntExt, location: &str, light: Light) -> Self {
         self.0.int_ext = int_ext;
-        self.0.location = location.to_owned();
+        self.0.location = location.into();
         self.0.light = light;
         self.0.time_of_day = match light {
             Light::Dawn => TimeOfDay::Dawn,
@@ -78,7 +78,7 @@ impl ShotBuilder {
     }
     pub fn fig(mut self, name: &str, x: f32, facing: Facing) -> Self {
         self.0.cast.push(Figure {
-            name: name.to_owned(),
+            name: name.into(),
             x,
             facing,
             foreground: false,
@@ -87,7 +87,7 @@ impl ShotBuilder {
     }
     pub fn shoulder(mut self, name: &str, x: f32) -> Self {
         self.0.cast.push(Figure {
-            name: name.to_owned(),
+            name: name.into(),
             x,
             facing: Facing::Away,
             foreground: true,
@@ -95,12 +95,12 @@ impl ShotBuilder {
         self
     }
     pub fn says(mut self, speaker: &str, line: &str) -> Self {
-        self.0.speaker = Some(speaker.to_owned());
+        self.0.speaker = Some(speaker.into());
         self.0.dialogue = Some(line.to_owned());
         self
     }
     pub fn subject(mut self, subject: &str) -> Self {
-        self.0.subject = Some(subject.to_owned());
+        self.0.subject = Some(subject.into());
         self.0.size = ShotSize::Insert;
         self
     }

@@ -550,7 +550,7 @@ impl Router {
         self.inner
             .image
             .quote(&self.inner.shared, request)
-            .for_shot(request.shot.as_ref().map(|s| s.id.clone()))
+            .for_shot(request.shot.as_ref().map(|s| s.id.to_string()))
     }
 
     /// What a video request would cost now, and who would answer.
@@ -558,7 +558,7 @@ impl Router {
         self.inner
             .video
             .quote(&self.inner.shared, request)
-            .for_shot(request.shot.as_ref().map(|s| s.id.clone()))
+            .for_shot(request.shot.as_ref().map(|s| s.id.to_string()))
     }
 
     /// What a training request would cost now, and who would answer.

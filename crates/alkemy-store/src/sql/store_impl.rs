@@ -524,7 +524,7 @@ macro_rules! impl_store {
                  VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(project.uuid())
-            .bind(&s.shot.id)
+            .bind(s.shot.id.as_str())
             .bind(signed(position, "shot position")?)
             .bind(Json(&s.shot))
             .bind(Json(&s.overrides))
@@ -1553,7 +1553,7 @@ macro_rules! impl_store {
                 let mut tx = self.write(actor).await?;
                 require(&mut tx, actor, project, Need::Edit).await?;
                 let old = load_shots(&mut tx, project).await?;
-                let kept: std::collections::BTreeMap<String, ShotOverrides> = old
+                let kept: std::collections::BTreeMap<alkemy_core::CompactString, ShotOverrides> = old
                     .into_iter()
                     .map(|s| (s.shot.id, s.overrides))
                     .collect();

@@ -135,10 +135,10 @@ pub fn shot_list(scenes: usize, per_scene: usize) -> ShotList {
             };
             let number = format!("{}{letter}", sc + 1);
             shots.push(Shot {
-                id: format!("sc{}-{number}", sc + 1),
+                id: format!("sc{}-{number}", sc + 1).into(),
                 scene_index: u32::try_from(sc).unwrap(),
-                scene_number: (sc + 1).to_string(),
-                number,
+                scene_number: (sc + 1).to_string().into(),
+                number: number.into(),
                 size: [ShotSize::Wide, ShotSize::Medium, ShotSize::CloseUp][k % 3],
                 angle: CameraAngle::EyeLevel,
                 movement: CameraMovement::DollyIn,
@@ -153,7 +153,7 @@ pub fn shot_list(scenes: usize, per_scene: usize) -> ShotList {
                 speaker: Some("EDWARD".into()),
                 dialogue: Some("Every story has a river in it.".into()),
                 subject: None,
-                location: format!("HOUSE {sc}"),
+                location: format!("HOUSE {sc}").into(),
                 int_ext: IntExt::Int,
                 time_of_day: TimeOfDay::Night,
                 light: Light::Night,

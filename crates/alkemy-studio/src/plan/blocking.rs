@@ -9,7 +9,7 @@
 //! and looks left. The camera never crosses the line; the renderer places
 //! figures exactly where [`Figure::x`] says.
 
-use alkemy_core::{Beat, Facing, Figure, Scene};
+use alkemy_core::{Beat, CompactString, Facing, Figure, Scene};
 
 use super::grammar::is_off_screen;
 
@@ -126,7 +126,7 @@ impl Stage {
         for (k, &(_, i, rank)) in order.iter().enumerate() {
             let Some(name) = names.get(i) else { continue };
             figures.push(Figure {
-                name: name.as_ref().to_owned(),
+                name: CompactString::new(name.as_ref()),
                 x: (k as f32 + 1.0) / (n + 1.0),
                 facing: self.facing_at(rank),
                 foreground: false,
@@ -144,7 +144,7 @@ impl Stage {
             Facing::Camera | Facing::Away => 0.5,
         };
         Figure {
-            name: name.to_owned(),
+            name: CompactString::new(name),
             x,
             facing,
             foreground: false,
@@ -165,13 +165,13 @@ impl Stage {
         };
         vec![
             Figure {
-                name: shoulder.to_owned(),
+                name: CompactString::new(shoulder),
                 x: shx,
                 facing: Facing::Away,
                 foreground: true,
             },
             Figure {
-                name: subject.to_owned(),
+                name: CompactString::new(subject),
                 x: sx,
                 facing,
                 foreground: false,

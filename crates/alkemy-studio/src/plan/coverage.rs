@@ -15,7 +15,8 @@
 //! - Blocking comes from the scene's [`Stage`], so the 180° line holds.
 
 use alkemy_core::{
-    Beat, CameraAngle, CameraMovement, Facing, IntExt, Scene, ShotSize, Span, TimeOfDay,
+    Beat, CameraAngle, CameraMovement, CompactString, Facing, IntExt, Scene, ShotSize, Span,
+    TimeOfDay,
 };
 
 use super::Draft;
@@ -403,7 +404,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     lens_mm: None,
                     cast: Vec::new(),
                     lines: Vec::new(),
-                    subject: Some(text.clone()),
+                    subject: Some(CompactString::new(text)),
                     span: *span,
                     weight: 800 + 300 * facts[i].words as u64,
                     description,
@@ -508,7 +509,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                             lines: Vec::new(),
                             description: format!("Insert: {name}"),
                             setup: SetupKey::Insert(name.to_ascii_uppercase()),
-                            subject: Some(name),
+                            subject: Some(CompactString::from(name)),
                             span: *span,
                             weight: 1500,
                         });
@@ -551,7 +552,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     last.setup = SetupKey::Master;
                     last.span = last.span.cover(*span);
                     last.weight += weight;
-                    last.lines.push((speaker.clone(), text.clone()));
+                    last.lines.push((CompactString::new(speaker), text.clone()));
                     last.description = description;
                     continue;
                 }
@@ -569,7 +570,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     last.cast = cast;
                     last.span = last.span.cover(*span);
                     last.weight += weight;
-                    last.lines.push((speaker.clone(), text.clone()));
+                    last.lines.push((CompactString::new(speaker), text.clone()));
                     continue;
                 }
                 let (exchange, k, n) = pos.unwrap_or((usize::MAX, 0, 1));
@@ -609,7 +610,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                         movement: params.base_movement,
                         lens_mm: None,
                         cast: stage.group_of(&listeners),
-                        lines: vec![(speaker.clone(), text.clone())],
+                        lines: vec![(CompactString::new(speaker), text.clone())],
                         subject: None,
                         span: *span,
                         weight,
@@ -645,7 +646,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                         movement: params.base_movement,
                         lens_mm: None,
                         cast: stage.group_of(&names),
-                        lines: vec![(speaker.clone(), text.clone())],
+                        lines: vec![(CompactString::new(speaker), text.clone())],
                         subject: None,
                         span: *span,
                         weight,
@@ -699,7 +700,7 @@ pub(crate) fn cover(input: &SceneInput<'_>) -> Vec<Draft> {
                     movement,
                     lens_mm: None,
                     cast,
-                    lines: vec![(speaker.clone(), text.clone())],
+                    lines: vec![(CompactString::new(speaker), text.clone())],
                     subject: None,
                     span: *span,
                     weight,

@@ -19,8 +19,11 @@ pub mod timing;
 
 use std::collections::{HashMap, HashSet};
 
+use std::fmt::Write as _;
+
 use alkemy_core::{
-    Breakdown, CameraAngle, CameraMovement, Figure, Scene, Shot, ShotList, ShotSize, Span,
+    Breakdown, CameraAngle, CameraMovement, CompactString, Figure, Scene, Shot, ShotList, ShotSize,
+    Span,
 };
 
 pub use options::{PlanOptions, SceneOverride};
@@ -71,8 +74,8 @@ pub(crate) struct Draft {
     pub lens_mm: Option<u16>,
     pub cast: Vec<Figure>,
     /// `(speaker, text)` of the lines spoken during the shot.
-    pub lines: Vec<(String, String)>,
-    pub subject: Option<String>,
+    pub lines: Vec<(CompactString, String)>,
+    pub subject: Option<CompactString>,
     pub span: Span,
     /// Relative length, in milliseconds before scaling to the scene.
     pub weight: u64,
@@ -82,7 +85,9 @@ pub(crate) struct Draft {
 
 /// The speaker and the dialogue field of a shot from its lines: one line is
 /// its text; several are `NAME: text`, one per row.
-fn speaker_and_dialogue(lines: Vec<(String, String)>) -> (Option<String>, Option<String>) {
+fn speaker_and_dialogue(
+    lines: Vec<(CompactString, String)>,
+) -> (Option<CompactString>, Option<String>) {
     let mut it = lines.into_iter();
     let Some((speaker, text)) = it.next() else {
         return (None, None);
@@ -193,7 +198,7 @@ pub(crate) struct Finisher {
 
 /// Appends `s` to `out` with anything but ASCII letters, digits and `-`
 /// replaced by `_` (one per character), so ids are safe in file names.
-fn push_id_part(out: &mut String, s: &str) {
+fn push_id_part(out: &mut CompactString, s: &str) {
     let safe = |c: char| {
         if c.is_ascii_alphanumeric() || c == '-' {
             c
@@ -271,8 +276,7 @@ impl Finisher {
             self.setups
                 .push(u32::try_from(number + 1).unwrap_or(u32::MAX));
         }
-        let mut base = String::with_capacity(24);
-        base.push_str("sc");
+        let mut base = CompactString::const_new("sc");
         push_id_part(&mut base, &scene.number);
         base.push('-');
         let prefix = base.len();
@@ -296,14 +300,16 @@ impl Finisher {
             let mut id = base.clone();
             let mut n = 2;
             while !self.fresh && !self.ids.insert(numbering::hash_str(&id)) {
-                id = format!("{base}-{n}");
+                id.clone_from(&base);
+                // Writing to a string cannot fail.
+                let _ = write!(id, "-{n}");
                 n += 1;
             }
             let (speaker, dialogue) = speaker_and_dialogue(draft.lines);
             out.push(Shot {
                 id,
                 scene_index,
-                scene_number: scene.number.clone(),
+                scene_number: CompactString::new(&scene.number),
                 number,
                 size: draft.size,
                 angle: draft.angle,
@@ -316,7 +322,7 @@ impl Finisher {
                 speaker,
                 dialogue,
                 subject: draft.subject,
-                location: scene.location.clone(),
+                location: CompactString::new(&scene.location),
                 int_ext: scene.int_ext,
                 time_of_day: scene.time_of_day,
                 light: scene.light,

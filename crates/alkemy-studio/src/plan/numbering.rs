@@ -17,6 +17,8 @@
 use std::collections::HashSet;
 use std::hash::Hasher;
 
+use alkemy_core::CompactString;
+
 use crate::text::{FxBuild, FxHasher};
 
 /// The shot letters, without `I` and `O`.
@@ -24,14 +26,14 @@ const LETTERS: &[u8; 24] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
 
 /// The suffix of the `k`-th shot of a scene (0-based): `""`, `A`, `B`, …,
 /// `Z`, `AA`, `BB`, …
-pub fn suffix(k: usize) -> String {
-    let mut out = String::new();
+pub fn suffix(k: usize) -> CompactString {
+    let mut out = CompactString::default();
     push_suffix(&mut out, k);
     out
 }
 
 /// Appends [`suffix`]`(k)` to `out`.
-fn push_suffix(out: &mut String, k: usize) {
+fn push_suffix(out: &mut CompactString, k: usize) {
     if k == 0 {
         return;
     }
@@ -41,14 +43,13 @@ fn push_suffix(out: &mut String, k: usize) {
 }
 
 /// The `k`-th candidate shot number of a scene.
-pub fn candidate(scene_number: &str, k: usize) -> String {
+pub fn candidate(scene_number: &str, k: usize) -> CompactString {
     let base = if scene_number.is_empty() {
         "0"
     } else {
         scene_number
     };
-    let mut out = String::with_capacity(base.len() + 3);
-    out.push_str(base);
+    let mut out = CompactString::new(base);
     if k == 0 {
         return out;
     }
@@ -86,7 +87,7 @@ impl Numberer {
     }
 
     /// `count` unique numbers for a scene, in order.
-    pub fn scene(&mut self, scene_number: &str, count: usize) -> Vec<String> {
+    pub fn scene(&mut self, scene_number: &str, count: usize) -> Vec<CompactString> {
         let mut k = 0;
         (0..count)
             .map(|_| self.next(scene_number, &mut k))
@@ -95,7 +96,7 @@ impl Numberer {
 
     /// The next unique number of a scene, trying candidates from the
     /// `k`-th on (`k` is left past the one taken).
-    pub(crate) fn next(&mut self, scene_number: &str, k: &mut usize) -> String {
+    pub(crate) fn next(&mut self, scene_number: &str, k: &mut usize) -> CompactString {
         loop {
             let n = candidate(scene_number, *k);
             *k += 1;
@@ -112,7 +113,7 @@ mod tests {
 
     #[test]
     fn letters_skip_i_and_o_then_double() {
-        let s: Vec<String> = (0..27).map(suffix).collect();
+        let s: Vec<CompactString> = (0..27).map(suffix).collect();
         assert_eq!(&s[..4], ["", "A", "B", "C"]);
         assert_eq!(s[8], "H");
         assert_eq!(s[9], "J");

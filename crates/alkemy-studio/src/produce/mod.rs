@@ -826,7 +826,7 @@ impl Workspace {
         for (shot, out) in prepared.shots.shots.iter().zip(results) {
             let frames = out.clip.entry.frames.unwrap_or(0);
             media.shots.insert(
-                shot.id.clone(),
+                shot.id.to_string(),
                 MediaRef::new(out.clip.entry.path.clone(), frames),
             );
         }
@@ -945,7 +945,7 @@ fn title_card(shot: &Shot, breakdown: &Breakdown) -> TitleCard {
     let scene = breakdown.scenes.get(shot.scene_index as usize);
     TitleCard {
         kicker: format!("SCENE {}", shot.scene_number),
-        title: scene.map_or_else(|| shot.location.clone(), |s| s.heading.clone()),
+        title: scene.map_or_else(|| shot.location.to_string(), |s| s.heading.clone()),
         note: scene.and_then(|s| s.synopsis.clone()),
     }
 }
@@ -1141,12 +1141,12 @@ pub async fn make_frame(
         .generate(&request)
         .await
         .map_err(|source| ProduceError::Model {
-            shot: shot.id.clone(),
+            shot: shot.id.to_string(),
             stage: Stage::Frames,
             source,
         })?;
     let bad = |what: &str| ProduceError::BadOutput {
-        shot: shot.id.clone(),
+        shot: shot.id.to_string(),
         stage: Stage::Frames,
         model: model.id().to_owned(),
         what: what.to_owned(),
@@ -1158,7 +1158,7 @@ pub async fn make_frame(
     let entry = Entry {
         path: format!("frames/{}.{}", file_stem(shot), extension_of(&image.mime)),
         kind: AssetKind::Frame,
-        shot_id: Some(shot.id.clone()),
+        shot_id: Some(shot.id.to_string()),
         key,
         hash: ContentHash::of_bytes(&image.bytes),
         bytes: image.bytes.len() as u64,
@@ -1243,13 +1243,13 @@ pub async fn make_clip(
         .generate(&request)
         .await
         .map_err(|source| ProduceError::Model {
-            shot: shot.id.clone(),
+            shot: shot.id.to_string(),
             stage: Stage::Clips,
             source,
         })?;
     if video.bytes.is_empty() {
         return Err(ProduceError::BadOutput {
-            shot: shot.id.clone(),
+            shot: shot.id.to_string(),
             stage: Stage::Clips,
             model: model.id().to_owned(),
             what: "an empty clip".to_owned(),
@@ -1263,7 +1263,7 @@ pub async fn make_clip(
     let entry = Entry {
         path,
         kind: AssetKind::Clip,
-        shot_id: Some(shot.id.clone()),
+        shot_id: Some(shot.id.to_string()),
         key,
         hash: ContentHash::of_bytes(&video.bytes),
         bytes: video.bytes.len() as u64,

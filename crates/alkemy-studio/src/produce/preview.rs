@@ -458,7 +458,7 @@ async fn local_clip(
         .generate(&request)
         .await
         .map_err(|source| ProduceError::Model {
-            shot: shot.id.clone(),
+            shot: shot.id.to_string(),
             stage: Stage::Animatic,
             source,
         })?;

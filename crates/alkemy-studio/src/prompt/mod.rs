@@ -348,7 +348,7 @@ impl<'a> Composer<'a> {
             && shot
                 .cast
                 .iter()
-                .any(|f| &f.name == speaker && !f.foreground)
+                .any(|f| f.name == speaker && !f.foreground)
         {
             let start = w.begin();
             self.push_title(&mut w.text, speaker);
@@ -368,7 +368,7 @@ impl<'a> Composer<'a> {
             .find(|f| !f.foreground && Some(&f.name) == shot.speaker.as_ref())
             .or_else(|| shot.cast.iter().find(|f| !f.foreground));
         match (&shot.speaker, subject) {
-            (Some(speaker), Some(f)) if &f.name == speaker => {
+            (Some(speaker), Some(f)) if f.name == speaker => {
                 let start = w.begin();
                 self.push_title(&mut w.text, speaker);
                 w.text

@@ -176,7 +176,7 @@ fn motion_prompt_follows_movement_and_speaker() {
         let m = &prompt(s).motion;
         assert!(m.starts_with(phrases::movement(s.movement)), "{m}");
         if let Some(sp) = &s.speaker
-            && s.cast.iter().any(|f| &f.name == sp && !f.foreground)
+            && s.cast.iter().any(|f| f.name == sp && !f.foreground)
         {
             assert!(m.contains("talks"), "{m}");
         }

@@ -22,7 +22,7 @@ fn covered(beat: &Beat, proposed: &[Draft]) -> bool {
                     speaker,
                     extensions,
                     ..
-                } if !is_off_screen(extensions) => d.cast.iter().any(|f| &f.name == speaker),
+                } if !is_off_screen(extensions) => d.cast.iter().any(|f| f.name == speaker),
                 _ => true,
             }
     })

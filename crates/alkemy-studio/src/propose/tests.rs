@@ -104,7 +104,7 @@ fn assert_lines_covered(b: &Breakdown, list: &ShotList) {
                     list.scene(si as u32)
                         .any(|s| s.span.start_line <= span.start_line
                             && span.end_line <= s.span.end_line
-                            && s.cast.iter().any(|f| &f.name == speaker)),
+                            && s.cast.iter().any(|f| f.name == speaker)),
                     "line at {span:?} by {speaker} uncovered"
                 );
             }

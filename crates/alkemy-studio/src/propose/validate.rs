@@ -2,7 +2,9 @@
 //! wrote is checked, fixable slips are repaired with a note, and anything
 //! that would mislead a later stage rejects the shot.
 
-use alkemy_core::{Beat, Breakdown, CameraAngle, CameraMovement, Scene, ShotSize, Span};
+use alkemy_core::{
+    Beat, Breakdown, CameraAngle, CameraMovement, CompactString, Scene, ShotSize, Span,
+};
 use serde_json::Value;
 
 use super::schema::RawShot;
@@ -259,8 +261,13 @@ pub fn check(
             movement,
             lens_mm,
             cast: figures,
-            lines,
-            subject: subject.filter(|_| size == ShotSize::Insert),
+            lines: lines
+                .into_iter()
+                .map(|(speaker, text)| (CompactString::from(speaker), text))
+                .collect(),
+            subject: subject
+                .filter(|_| size == ShotSize::Insert)
+                .map(CompactString::from),
             span,
             weight,
             description,

@@ -388,7 +388,7 @@ fn draw_panels(
         let image = match panel.image.map(image::from_bytes) {
             Some(Ok(image)) => Some(image),
             Some(Err(why)) => {
-                unreadable.push((panel.shot.id.clone(), why));
+                unreadable.push((panel.shot.id.to_string(), why));
                 None
             }
             None => None,
