@@ -89,7 +89,11 @@ impl BudgetBackend for StoreBudget {
             shot_id: call.shot_id.map(str::to_owned),
             request_hash: call.request_hash,
         };
-        match claim.store.reserve_budget(&claim.lease, amount, &what).await {
+        match claim
+            .store
+            .reserve_budget(&claim.lease, amount, &what)
+            .await
+        {
             Ok(Reserved::Held(hold)) => Ok(Box::new(StoreHeld {
                 claim,
                 hold,

@@ -25,11 +25,12 @@ use tokio::sync::broadcast;
 use crate::bundle::ProjectBundle;
 use crate::error::Result;
 use crate::model::{
-    Activity, Analysis, ApiToken, Asset, BudgetCall, BudgetStatus, CharacterRecord, ClaimedJob, IdentityRecord, Job,
-    JobEvent, JobOutput, Lease, Moodboard, MoodboardItem, NewAsset, NewCharacter, NewIdentity,
-    NewJob, NewMoodboard, NewMoodboardItem, NewProject, NewScriptVersion, NewUsage, NewUser,
-    Project, ProjectFilter, ProjectPatch, ProviderKey, ScriptVersion, Share, ShareRole,
-    Reserved, ShotOverrides, StoredShot, TimelineRecord, TokenSecret, UsageRecord, User,
+    Activity, Analysis, ApiToken, Asset, BudgetCall, BudgetStatus, CharacterRecord, ClaimedJob,
+    IdentityRecord, Job, JobEvent, JobOutput, Lease, Moodboard, MoodboardItem, NewAsset,
+    NewCharacter, NewIdentity, NewJob, NewMoodboard, NewMoodboardItem, NewProject,
+    NewScriptVersion, NewUsage, NewUser, Project, ProjectFilter, ProjectPatch, ProviderKey,
+    Reserved, ScriptVersion, Share, ShareRole, ShotOverrides, StoredShot, TimelineRecord,
+    TokenSecret, UsageRecord, User,
 };
 
 /// Which backend a store is.

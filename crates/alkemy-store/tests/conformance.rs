@@ -13,9 +13,9 @@ use alkemy_core::{
     Provenance, Resolution, ShotSize,
 };
 use alkemy_store::model::{
-    BudgetCall, BudgetStatus, ClaimedJob, IdentityStatus, Reserved, JobOutput, JobRef, NewAsset, NewCharacter, NewIdentity, NewJob, NewMoodboard,
-    NewMoodboardItem, NewProject, NewScriptVersion, NewUser, ProjectFilter, ProjectPatch,
-    ShareRole, ShotOverrides,
+    BudgetCall, BudgetStatus, ClaimedJob, IdentityStatus, JobOutput, JobRef, NewAsset,
+    NewCharacter, NewIdentity, NewJob, NewMoodboard, NewMoodboardItem, NewProject,
+    NewScriptVersion, NewUser, ProjectFilter, ProjectPatch, Reserved, ShareRole, ShotOverrides,
 };
 use alkemy_store::{Store, StoreError};
 
@@ -1585,7 +1585,12 @@ async fn budgeted(
         .await
         .unwrap();
     let claimed = store
-        .claim_jobs("w1", &[JobKind::Frame], u32::try_from(jobs).unwrap(), lease_ms)
+        .claim_jobs(
+            "w1",
+            &[JobKind::Frame],
+            u32::try_from(jobs).unwrap(),
+            lease_ms,
+        )
         .await
         .unwrap();
     assert_eq!(claimed.len(), jobs);
@@ -1645,7 +1650,10 @@ async fn concurrent_budget_holds_never_pass_the_limit(store: Arc<dyn Store>) {
     for r in &refusals {
         assert_eq!(r.needed, usd("0.07"));
         assert_eq!(r.status.limit, Some(usd("1.00")));
-        assert!(r.status.spent + r.status.held + r.needed > usd("1.00"), "{r:?}");
+        assert!(
+            r.status.spent + r.status.held + r.needed > usd("1.00"),
+            "{r:?}"
+        );
         assert!(!r.is_final(), "{r:?}");
     }
     // What still fits, fits exactly.
@@ -1670,7 +1678,11 @@ async fn concurrent_budget_holds_never_pass_the_limit(store: Arc<dyn Store>) {
         new.settings.budget = None;
         let q = store.create_project(bob, new).await.unwrap();
         store
-            .enqueue_jobs(bob, q.id, vec![NewJob::new(JobKind::Render, serde_json::json!({}))])
+            .enqueue_jobs(
+                bob,
+                q.id,
+                vec![NewJob::new(JobKind::Render, serde_json::json!({}))],
+            )
             .await
             .unwrap();
         let c = store
@@ -1692,9 +1704,24 @@ async fn concurrent_budget_holds_never_pass_the_limit(store: Arc<dyn Store>) {
 async fn budget_holds_settle_release_and_become_usage(store: Arc<dyn Store>) {
     let (alice, p, claimed) = budgeted(&store, Some(usd("1.00")), 2, 60_000).await;
     let (a, b) = (&claimed[0].lease, &claimed[1].lease);
-    let h1 = held(store.reserve_budget(a, usd("0.40"), &call("sc1-1")).await.unwrap());
-    let h2 = held(store.reserve_budget(a, usd("0.30"), &call("sc1-2")).await.unwrap());
-    let h3 = held(store.reserve_budget(b, usd("0.30"), &call("sc1-3")).await.unwrap());
+    let h1 = held(
+        store
+            .reserve_budget(a, usd("0.40"), &call("sc1-1"))
+            .await
+            .unwrap(),
+    );
+    let h2 = held(
+        store
+            .reserve_budget(a, usd("0.30"), &call("sc1-2"))
+            .await
+            .unwrap(),
+    );
+    let h3 = held(
+        store
+            .reserve_budget(b, usd("0.30"), &call("sc1-3"))
+            .await
+            .unwrap(),
+    );
     let Reserved::Refused(r) = store
         .reserve_budget(b, usd("0.01"), &call("sc1-4"))
         .await
@@ -1716,7 +1743,10 @@ async fn budget_holds_settle_release_and_become_usage(store: Arc<dyn Store>) {
         store.settle_budget(a, h3.id, usd("0.3")).await,
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(store.budget_status(alice, p).await.unwrap().spent, usd("0.25"));
+    assert_eq!(
+        store.budget_status(alice, p).await.unwrap().spent,
+        usd("0.25")
+    );
 
     // Job a commits with its usage: the hold is replaced by the usage record,
     // never counted twice.
@@ -1791,13 +1821,21 @@ async fn expired_budget_holds_stop_counting(store: Arc<dyn Store>) {
             .await
             .unwrap(),
     );
-    assert_eq!(store.budget_status(alice, p).await.unwrap().held, usd("0.80"));
+    assert_eq!(
+        store.budget_status(alice, p).await.unwrap().held,
+        usd("0.80")
+    );
     // The worker dies: once its lease runs out, its hold no longer counts
     // and the expired lease cannot reserve.
     tokio::time::sleep(Duration::from_millis(450)).await;
-    assert_eq!(store.budget_status(alice, p).await.unwrap().held, Money::ZERO);
+    assert_eq!(
+        store.budget_status(alice, p).await.unwrap().held,
+        Money::ZERO
+    );
     assert!(matches!(
-        store.reserve_budget(&dead.lease, usd("0.10"), &call("x")).await,
+        store
+            .reserve_budget(&dead.lease, usd("0.10"), &call("x"))
+            .await,
         Err(StoreError::Conflict(_))
     ));
     // Another worker reclaims the job and may use the whole budget.
@@ -1814,7 +1852,10 @@ async fn expired_budget_holds_stop_counting(store: Arc<dyn Store>) {
             .await
             .unwrap(),
     );
-    store.settle_budget(&again.lease, h2.id, usd("0.80")).await.unwrap();
+    store
+        .settle_budget(&again.lease, h2.id, usd("0.80"))
+        .await
+        .unwrap();
     let mut u = common::usage(80, None);
     u.record.cost = usd("0.80");
     store
@@ -1862,9 +1903,16 @@ async fn budget_holds_are_tenant_isolated(store: Arc<dyn Store>) {
         Err(StoreError::NotFound(_))
     ));
     // Bob's own job cannot reserve against Alice's project either.
-    let q = store.create_project(bob, new_project("Bob's")).await.unwrap();
+    let q = store
+        .create_project(bob, new_project("Bob's"))
+        .await
+        .unwrap();
     store
-        .enqueue_jobs(bob, q.id, vec![NewJob::new(JobKind::Render, serde_json::json!({}))])
+        .enqueue_jobs(
+            bob,
+            q.id,
+            vec![NewJob::new(JobKind::Render, serde_json::json!({}))],
+        )
         .await
         .unwrap();
     let mine = store

@@ -46,8 +46,7 @@ pub struct BudgetStatus {
 impl BudgetStatus {
     /// What is left to reserve (`None` without a limit).
     pub fn left(&self) -> Option<Money> {
-        self.limit
-            .map(|l| l.saturating_sub(self.spent + self.held))
+        self.limit.map(|l| l.saturating_sub(self.spent + self.held))
     }
 }
 

@@ -55,7 +55,11 @@ pub struct Args {
 
 /// The worker's state folder when `--state-dir` is not given.
 fn default_state_dir() -> PathBuf {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     env("XDG_CACHE_HOME")
         .or_else(|| env("HOME").map(|h| h.join(".cache")))
         .unwrap_or_else(std::env::temp_dir)
