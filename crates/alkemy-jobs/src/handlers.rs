@@ -16,6 +16,7 @@ use alkemy_studio::produce::{
 };
 use async_trait::async_trait;
 
+use crate::budget::Budgeted;
 use crate::error::produce_err;
 use crate::inputs::{
     self, Payload, dependency_result, dependency_results, file_bytes, made_in, options, payload,
@@ -29,15 +30,20 @@ use crate::results::{
 /// Handlers for every job of a production, with these models. `Export`
 /// jobs whose payload names `"format": "bundle"` (or no production) write
 /// a project bundle, as before.
+///
+/// Every handler runs [`Budgeted`]: when the models are routed through a
+/// [`StoreBudget`](crate::StoreBudget), each paid call reserves against
+/// the job's project budget in the store; with local models nothing is
+/// reserved and nothing changes.
 pub fn handlers(models: Models) -> Handlers {
     let shared = Arc::new(models);
     let mut h = Handlers::new();
-    h.register(JobKind::Analyze, Analyze)
-        .register(JobKind::Plan, Plan(shared.clone()))
-        .register(JobKind::Frame, Frame(shared.clone()))
-        .register(JobKind::Animate, Animate(shared.clone()))
-        .register(JobKind::Render, Render(shared.clone()))
-        .register(JobKind::Export, Export(shared));
+    h.register(JobKind::Analyze, Budgeted(Analyze))
+        .register(JobKind::Plan, Budgeted(Plan(shared.clone())))
+        .register(JobKind::Frame, Budgeted(Frame(shared.clone())))
+        .register(JobKind::Animate, Budgeted(Animate(shared.clone())))
+        .register(JobKind::Render, Budgeted(Render(shared.clone())))
+        .register(JobKind::Export, Budgeted(Export(shared)));
     h
 }
 

@@ -17,6 +17,9 @@
 //!   steps as the folder pipeline (`alkemy_studio::produce`).
 //! - [`results`]: the result documents the jobs hand each other.
 //! - [`fetch`]: the finished production folder out of blob storage.
+//! - [`budget`]: [`StoreBudget`], the provider router's budget kept as holds
+//!   in the store against each job's project budget, and [`Budgeted`], the
+//!   handler wrapper that tells it which job a call is for.
 //!
 //! One design decision: **render and export run the folder pipeline in a
 //! scratch folder.** The frames and clips other jobs made are adopted into a
@@ -30,6 +33,7 @@
 //! asset row is returned in the job's output and committed with it, so a
 //! handler re-run after a crash duplicates nothing.
 
+pub mod budget;
 mod error;
 pub mod fetch;
 pub mod graph;
@@ -37,6 +41,7 @@ pub mod handlers;
 mod inputs;
 pub mod results;
 
+pub use budget::{Budgeted, StoreBudget};
 pub use error::{FetchError, SubmitError};
 pub use fetch::{Fetched, fetch_outputs};
 pub use graph::{GraphOptions, Submitted, enqueue_production};

@@ -5,17 +5,87 @@
 //! is sent. On success the reservation is [`settle`](Reservation::settle)d with
 //! the actual cost; on failure it is dropped and the money returns to the pool,
 //! so a failed or retried attempt is never charged.
+//!
+//! The router reserves through the [`BudgetBackend`] trait, so where the
+//! money is kept is pluggable:
+//!
+//! ```text
+//! Router ──► dyn BudgetBackend ──► Budget (in memory: one `alkemy produce`)
+//!                              └──► a store-backed budget (alkemy-jobs: holds
+//!                                   in the database, shared by every worker)
+//! ```
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use alkemy_core::Money;
+use alkemy_core::{Capability, ContentHash, Money};
+use async_trait::async_trait;
+
+/// How a refusal of the in-memory budget tells the user to get unstuck.
+pub const RAISE_BUDGET: &str = "Raise the budget (--budget) or choose a cheaper provider";
+
+/// A paid call about to be sent: what a budget reserves for.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// `provider:model`.
+    pub model: &'a str,
+    /// What the call does.
+    pub capability: Capability,
+    /// The shot it is for, if any.
+    pub shot_id: Option<&'a str>,
+    /// The canonical request sent to this model (its cache key).
+    pub request_hash: ContentHash,
+}
+
+impl Call<'_> {
+    /// How a refusal names the call (`fal:flux-dev image`).
+    pub fn what(&self) -> String {
+        format!("{} {}", self.model, self.capability)
+    }
+}
+
+/// Why a budget did not hold money for a call. Either way nothing is sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BudgetError {
+    /// The call does not fit in what is left.
+    #[error(transparent)]
+    Over(#[from] OverBudget),
+    /// The budget could not be consulted (its database failed, the job's
+    /// claim was lost).
+    #[error("the budget could not be checked, so nothing was sent: {0}")]
+    Unavailable(String),
+}
+
+/// Where a router reserves money before each paid call and reconciles it
+/// after: in memory ([`Budget`]) or elsewhere (a database shared by many
+/// workers).
+#[async_trait]
+pub trait BudgetBackend: Send + Sync + std::fmt::Debug {
+    /// The limit, if any (`None` when unknown until asked, or unlimited).
+    fn limit(&self) -> Option<Money>;
+    /// What calls settled through this handle have cost.
+    fn spent(&self) -> Money;
+    /// Holds `amount` for `call`, or refuses (then nothing may be sent).
+    async fn hold(&self, amount: Money, call: &Call<'_>) -> Result<Box<dyn Held>, BudgetError>;
+}
+
+/// Money held for one call: settle it with the actual cost on success,
+/// release it on failure. Dropping it unsettled releases it too, as far as
+/// the backend can (a database hold also ends with its job's lease).
+#[async_trait]
+pub trait Held: Send + std::fmt::Debug {
+    /// The amount held.
+    fn amount(&self) -> Money;
+    /// Records the actual cost and ends the hold.
+    async fn settle(self: Box<Self>, actual: Money);
+    /// Ends the hold unspent.
+    async fn release(self: Box<Self>);
+}
 
 /// A request that does not fit in the budget.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "{what} would cost {needed}, but only {left} of the {limit} budget is left \
-     ({spent} spent, {reserved} reserved by calls in flight); nothing was sent. \
-     Raise the budget (--budget) or choose a cheaper provider"
+     ({spent} spent, {reserved} reserved by calls in flight); nothing was sent. {hint}"
 )]
 pub struct OverBudget {
     /// What was asked for (`fal:flux-dev image`).
@@ -30,6 +100,23 @@ pub struct OverBudget {
     pub spent: Money,
     /// Reserved by calls in flight.
     pub reserved: Money,
+    /// What to do about it (e.g. [`RAISE_BUDGET`]).
+    pub hint: String,
+}
+
+impl OverBudget {
+    /// Whether the money already spent leaves no room for the call, so no
+    /// retry can fit it (unlike money held by calls in flight, which may
+    /// come back).
+    pub fn is_final(&self) -> bool {
+        self.spent + self.needed > self.limit
+    }
+}
+
+fn lock(state: &Mutex<Ledger>) -> std::sync::MutexGuard<'_, Ledger> {
+    // The critical sections only add and subtract; a panic elsewhere cannot
+    // leave the numbers half-updated, so a poisoned lock is usable.
+    state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[derive(Debug, Default)]
@@ -42,7 +129,7 @@ struct Ledger {
 #[derive(Debug)]
 pub struct Budget {
     limit: Option<Money>,
-    state: Mutex<Ledger>,
+    state: Arc<Mutex<Ledger>>,
 }
 
 impl Budget {
@@ -55,10 +142,10 @@ impl Budget {
     pub fn with_spent(limit: Option<Money>, spent: Money) -> Arc<Self> {
         Arc::new(Self {
             limit,
-            state: Mutex::new(Ledger {
+            state: Arc::new(Mutex::new(Ledger {
                 spent,
                 reserved: Money::ZERO,
-            }),
+            })),
         })
     }
 
@@ -68,9 +155,7 @@ impl Budget {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Ledger> {
-        // The critical sections only add and subtract; a panic elsewhere
-        // cannot leave the numbers half-updated, so a poisoned lock is usable.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.state)
     }
 
     /// The limit, if any.
@@ -96,7 +181,7 @@ impl Budget {
     }
 
     /// Reserves `amount` for a call described by `what`, or refuses.
-    pub fn reserve(self: &Arc<Self>, amount: Money, what: &str) -> Result<Reservation, OverBudget> {
+    pub fn reserve(&self, amount: Money, what: &str) -> Result<Reservation, OverBudget> {
         let mut l = self.lock();
         if let Some(limit) = self.limit {
             let left = limit.saturating_sub(l.spent + l.reserved);
@@ -108,12 +193,13 @@ impl Budget {
                     limit,
                     spent: l.spent,
                     reserved: l.reserved,
+                    hint: RAISE_BUDGET.to_owned(),
                 });
             }
         }
         l.reserved += amount;
         Ok(Reservation {
-            budget: Arc::clone(self),
+            state: Arc::clone(&self.state),
             amount,
             open: true,
         })
@@ -124,7 +210,7 @@ impl Budget {
 #[derive(Debug)]
 #[must_use = "a reservation is released when dropped; settle it on success"]
 pub struct Reservation {
-    budget: Arc<Budget>,
+    state: Arc<Mutex<Ledger>>,
     amount: Money,
     open: bool,
 }
@@ -137,7 +223,7 @@ impl Reservation {
 
     /// Records the actual cost and releases the hold.
     pub fn settle(mut self, actual: Money) {
-        let mut l = self.budget.lock();
+        let mut l = lock(&self.state);
         l.reserved = l.reserved.saturating_sub(self.amount);
         l.spent += actual;
         self.open = false;
@@ -147,9 +233,39 @@ impl Reservation {
 impl Drop for Reservation {
     fn drop(&mut self) {
         if self.open {
-            let mut l = self.budget.lock();
+            let mut l = lock(&self.state);
             l.reserved = l.reserved.saturating_sub(self.amount);
         }
+    }
+}
+
+#[async_trait]
+impl BudgetBackend for Budget {
+    fn limit(&self) -> Option<Money> {
+        self.limit
+    }
+
+    fn spent(&self) -> Money {
+        Budget::spent(self)
+    }
+
+    async fn hold(&self, amount: Money, call: &Call<'_>) -> Result<Box<dyn Held>, BudgetError> {
+        Ok(Box::new(self.reserve(amount, &call.what())?))
+    }
+}
+
+#[async_trait]
+impl Held for Reservation {
+    fn amount(&self) -> Money {
+        self.amount
+    }
+
+    async fn settle(self: Box<Self>, actual: Money) {
+        Reservation::settle(*self, actual);
+    }
+
+    async fn release(self: Box<Self>) {
+        drop(self);
     }
 }
 

@@ -47,7 +47,9 @@ pub mod secret;
 pub mod vault;
 
 pub use backoff::{PollPolicy, RetryPolicy};
-pub use budget::{Budget, OverBudget, Reservation};
+pub use budget::{
+    Budget, BudgetBackend, BudgetError, Call, Held, OverBudget, RAISE_BUDGET, Reservation,
+};
 pub use cache::DiskCache;
 pub use config::{ChainConfig, ChainIds, ConfigError, Endpoints, Keys, ProvidersConfig};
 pub use context::{ClientContext, Timeouts};

@@ -34,7 +34,7 @@ use alkemy_core::{
 };
 use async_trait::async_trait;
 
-use crate::budget::Budget;
+use crate::budget::{Budget, BudgetBackend};
 use crate::cache::DiskCache;
 use crate::config::{ChainIds, ConfigError, Endpoints, Keys, ProvidersConfig};
 use crate::ledger::{Ledger, LedgerError};
@@ -188,17 +188,30 @@ impl ProductionModels {
     /// set-key`); base URLs from `ALKEMY_*_URL`.
     pub fn open(setup: &Setup) -> Result<Self, SetupError> {
         let endpoints = Endpoints::from_env()?;
-        let mut keys = Keys::from_env();
-        if let Some((master, ring)) = default_locations()
-            && let Some(ring) = existing_keyring(&master, &ring)?
-        {
-            keys = keys.fill_from(&ring)?;
-        }
+        let keys = keys_from_env_and_vault()?;
         Self::open_with(setup, endpoints, keys)
+    }
+
+    /// As [`open`](Self::open), but every paid call reserves through
+    /// `budget` instead of an in-memory budget of `setup.budget` (a worker:
+    /// holds in the store against each job's project budget).
+    pub fn open_shared(setup: &Setup, budget: Arc<dyn BudgetBackend>) -> Result<Self, SetupError> {
+        let endpoints = Endpoints::from_env()?;
+        let keys = keys_from_env_and_vault()?;
+        Self::open_inner(setup, endpoints, keys, budget)
     }
 
     /// As [`open`](Self::open) with the endpoints and keys given.
     pub fn open_with(setup: &Setup, endpoints: Endpoints, keys: Keys) -> Result<Self, SetupError> {
+        Self::open_inner(setup, endpoints, keys, Budget::new(setup.budget))
+    }
+
+    fn open_inner(
+        setup: &Setup,
+        endpoints: Endpoints,
+        keys: Keys,
+        budget: Arc<dyn BudgetBackend>,
+    ) -> Result<Self, SetupError> {
         let config = ProvidersConfig::load(setup.config.as_deref())?;
         let prices = PriceTable::load(setup.prices.as_deref())?;
         let mut chains = ChainIds::resolve(&config.chains, &keys, &endpoints);
@@ -256,7 +269,7 @@ impl ProductionModels {
         let router = registry.router(
             &routed,
             RouterOptions {
-                budget: Budget::new(setup.budget),
+                budget,
                 ledger,
                 cache: Some(DiskCache::new(setup.state_dir.join(CACHE_DIR))),
                 retry: config.retry,
@@ -328,6 +341,17 @@ impl ProductionModels {
             .map(|r| r.ledger().records().split_off(self.ledger_start))
             .unwrap_or_default()
     }
+}
+
+/// Keys from the environment, then an existing vault (nothing is created).
+fn keys_from_env_and_vault() -> Result<Keys, SetupError> {
+    let mut keys = Keys::from_env();
+    if let Some((master, ring)) = default_locations()
+        && let Some(ring) = existing_keyring(&master, &ring)?
+    {
+        keys = keys.fill_from(&ring)?;
+    }
+    Ok(keys)
 }
 
 /// The id of a local head, checked against the model registered for it.

@@ -161,6 +161,22 @@ impl PgStore {
     /// Events reach this process through the listener like everyone else's.
     fn after_commit(&self, _events: Vec<JobEvent>) {}
 
+    /// Locks a project's row until the transaction ends, so budget
+    /// reservations for it decide one after another across every worker.
+    async fn lock_project(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Postgres>,
+        project: ProjectId,
+    ) -> Result<()> {
+        sqlx::query("SELECT id FROM projects WHERE id = $1 FOR UPDATE")
+            .bind(project.uuid())
+            .fetch_optional(&mut **tx)
+            .await
+            .ctx("locking a project's budget")?
+            .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?;
+        Ok(())
+    }
+
     async fn user_by_email_impl(&self, email: &str) -> Result<Option<User>> {
         let row = sqlx::query("SELECT * FROM alkemy_user_by_email($1)")
             .bind(email)

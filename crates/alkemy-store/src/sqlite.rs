@@ -104,6 +104,17 @@ impl SqliteStore {
         }
     }
 
+    /// Nothing to lock: a write transaction (`BEGIN IMMEDIATE`) already
+    /// holds SQLite's single write lock, so budget reservations decide one
+    /// after another.
+    async fn lock_project(
+        &self,
+        _tx: &mut sqlx::Transaction<'static, Sqlite>,
+        _project: ProjectId,
+    ) -> Result<()> {
+        Ok(())
+    }
+
     async fn user_by_email_impl(&self, email: &str) -> Result<Option<User>> {
         let row = sqlx::query(
             "SELECT id, email, display_name, password_hash, created_at FROM users WHERE email = $1",

@@ -25,11 +25,12 @@ use tokio::sync::broadcast;
 use crate::bundle::ProjectBundle;
 use crate::error::Result;
 use crate::model::{
-    Activity, Analysis, ApiToken, Asset, CharacterRecord, ClaimedJob, IdentityRecord, Job,
-    JobEvent, JobOutput, Lease, Moodboard, MoodboardItem, NewAsset, NewCharacter, NewIdentity,
-    NewJob, NewMoodboard, NewMoodboardItem, NewProject, NewScriptVersion, NewUsage, NewUser,
-    Project, ProjectFilter, ProjectPatch, ProviderKey, ScriptVersion, Share, ShareRole,
-    ShotOverrides, StoredShot, TimelineRecord, TokenSecret, UsageRecord, User,
+    Activity, Analysis, ApiToken, Asset, BudgetCall, BudgetStatus, CharacterRecord, ClaimedJob,
+    IdentityRecord, Job, JobEvent, JobOutput, Lease, Moodboard, MoodboardItem, NewAsset,
+    NewCharacter, NewIdentity, NewJob, NewMoodboard, NewMoodboardItem, NewProject,
+    NewScriptVersion, NewUsage, NewUser, Project, ProjectFilter, ProjectPatch, ProviderKey,
+    Reserved, ScriptVersion, Share, ShareRole, ShotOverrides, StoredShot, TimelineRecord,
+    TokenSecret, UsageRecord, User,
 };
 
 /// Which backend a store is.
@@ -302,6 +303,32 @@ pub trait Store: Send + Sync + 'static {
     async fn usage(&self, actor: UserId, project: Option<ProjectId>) -> Result<Vec<UsageRecord>>;
     /// What a project has cost so far.
     async fn project_spend(&self, actor: UserId, project: ProjectId) -> Result<Money>;
+
+    // ---- budget holds -----------------------------------------------------------
+
+    /// Reserves `amount` for a paid call of a running job against its
+    /// project's budget (`settings.budget`), atomically across workers and
+    /// machines: held only if recorded usage + settled holds + live holds +
+    /// `amount` stays within the limit. A project without a limit always
+    /// holds (the money is still accounted). The hold lives as long as the
+    /// lease: once it expires or passes to another worker, the hold stops
+    /// counting. `Conflict` when the lease is no longer held.
+    async fn reserve_budget(
+        &self,
+        lease: &Lease,
+        amount: Money,
+        call: &BudgetCall,
+    ) -> Result<Reserved>;
+    /// Settles a hold with the call's actual cost: it counts as spent until
+    /// the job's commit records the usage (a failed attempt's settled holds
+    /// are recorded as usage when it fails). `Conflict` if the hold is gone
+    /// (the lease was lost).
+    async fn settle_budget(&self, lease: &Lease, hold: uuid::Uuid, actual: Money) -> Result<()>;
+    /// Releases a hold unspent (the call failed or was never sent).
+    /// Releasing a hold that is gone is not an error.
+    async fn release_budget(&self, lease: &Lease, hold: uuid::Uuid) -> Result<()>;
+    /// A project's budget: its limit, what is spent and what is held.
+    async fn budget_status(&self, actor: UserId, project: ProjectId) -> Result<BudgetStatus>;
     /// Stores (or replaces, by provider and label) an encrypted provider key.
     async fn put_provider_key(
         &self,

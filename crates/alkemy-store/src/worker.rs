@@ -28,7 +28,7 @@ use tokio::task::JoinSet;
 
 use crate::blob::BlobStore;
 use crate::error::{Result, StoreError};
-use crate::model::{ClaimedJob, Job, JobOutput};
+use crate::model::{ClaimedJob, Job, JobOutput, Lease};
 use crate::store::Store;
 
 /// Why a handler gave up.
@@ -79,6 +79,7 @@ pub struct JobContext {
     pub store: Arc<dyn Store>,
     /// Blob storage; write generated media with `put_generated`.
     pub blobs: BlobStore,
+    lease: Lease,
     progress: watch::Sender<Option<Progress>>,
 }
 
@@ -92,6 +93,12 @@ impl JobContext {
     /// (within a quarter of a second).
     pub fn report(&self, progress: Progress) {
         self.progress.send_replace(Some(progress));
+    }
+
+    /// This worker's claim on the job: what budget holds are tied to
+    /// ([`Store::reserve_budget`]), so they stop counting if it is lost.
+    pub fn lease(&self) -> &Lease {
+        &self.lease
     }
 
     /// A job this one depends on (to read its result).
@@ -344,6 +351,7 @@ impl Runner {
             job,
             store: self.store.clone(),
             blobs: self.blobs.clone(),
+            lease: lease.clone(),
             progress,
         };
         let keep_alive = async {

@@ -13,9 +13,9 @@ use alkemy_core::{
     Provenance, Resolution, ShotSize,
 };
 use alkemy_store::model::{
-    IdentityStatus, JobOutput, JobRef, NewAsset, NewCharacter, NewIdentity, NewJob, NewMoodboard,
-    NewMoodboardItem, NewProject, NewScriptVersion, NewUser, ProjectFilter, ProjectPatch,
-    ShareRole, ShotOverrides,
+    BudgetCall, BudgetStatus, ClaimedJob, IdentityStatus, JobOutput, JobRef, NewAsset,
+    NewCharacter, NewIdentity, NewJob, NewMoodboard, NewMoodboardItem, NewProject,
+    NewScriptVersion, NewUser, ProjectFilter, ProjectPatch, Reserved, ShareRole, ShotOverrides,
 };
 use alkemy_store::{Store, StoreError};
 
@@ -56,6 +56,10 @@ conformance!(
     expired_leases_are_claimed_again,
     concurrent_claims_never_share_a_job,
     bundles_and_duplicates_copy_everything,
+    concurrent_budget_holds_never_pass_the_limit,
+    budget_holds_settle_release_and_become_usage,
+    expired_budget_holds_stop_counting,
+    budget_holds_are_tenant_isolated,
 );
 
 fn new_project(title: &str) -> NewProject {
@@ -1541,4 +1545,398 @@ async fn bundles_and_duplicates_copy_everything(store: Arc<dyn Store>) {
         store.import_project(bob, &broken).await,
         Err(StoreError::Invalid(_))
     ));
+}
+
+// ---- budget holds -------------------------------------------------------------
+
+fn usd(s: &str) -> Money {
+    s.parse().unwrap()
+}
+
+fn call(shot: &str) -> BudgetCall {
+    BudgetCall {
+        model: "fal:flux-dev".into(),
+        capability: alkemy_core::Capability::Image,
+        shot_id: Some(shot.into()),
+        request_hash: ContentHash::of_bytes(shot.as_bytes()),
+    }
+}
+
+/// Alice's project with a budget of `limit` and `jobs` frame jobs claimed
+/// by one worker with a lease of `lease_ms`.
+async fn budgeted(
+    store: &Arc<dyn Store>,
+    limit: Option<Money>,
+    jobs: usize,
+    lease_ms: i64,
+) -> (alkemy_core::UserId, alkemy_core::ProjectId, Vec<ClaimedJob>) {
+    let alice = common::user(&**store, "alice").await;
+    let mut new = new_project("Budgeted");
+    new.settings.budget = limit;
+    let p = store.create_project(alice, new).await.unwrap();
+    store
+        .enqueue_jobs(
+            alice,
+            p.id,
+            (0..jobs)
+                .map(|_| NewJob::new(JobKind::Frame, serde_json::json!({})))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_jobs(
+            "w1",
+            &[JobKind::Frame],
+            u32::try_from(jobs).unwrap(),
+            lease_ms,
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), jobs);
+    (alice, p.id, claimed)
+}
+
+fn held(r: Reserved) -> alkemy_store::model::BudgetHold {
+    match r {
+        Reserved::Held(h) => h,
+        Reserved::Refused(r) => panic!("refused: {r:?}"),
+    }
+}
+
+async fn concurrent_budget_holds_never_pass_the_limit(store: Arc<dyn Store>) {
+    let (alice, p, claimed) = budgeted(&store, Some(usd("1.00")), 4, 60_000).await;
+    store
+        .record_usage(alice, common::usage(10, Some(p)))
+        .await
+        .unwrap();
+    // 24 calls of $0.07 from 4 jobs at once against $0.90 left: 12 fit.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let store = store.clone();
+        let lease = claimed[i % claimed.len()].lease.clone();
+        tasks.spawn(async move {
+            store
+                .reserve_budget(&lease, usd("0.07"), &call(&format!("sc1-{i}")))
+                .await
+                .unwrap()
+        });
+    }
+    let mut holds = 0;
+    let mut refusals = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            Reserved::Held(h) => {
+                assert_eq!(h.amount, usd("0.07"));
+                holds += 1;
+            }
+            Reserved::Refused(r) => refusals.push(r),
+        }
+    }
+    assert_eq!(holds, 12, "12 × $0.07 fit in $0.90");
+    assert_eq!(refusals.len(), 12);
+    let status = store.budget_status(alice, p).await.unwrap();
+    assert_eq!(
+        status,
+        BudgetStatus {
+            limit: Some(usd("1.00")),
+            spent: usd("0.10"),
+            held: usd("0.84"),
+        }
+    );
+    assert_eq!(status.left(), Some(usd("0.06")));
+    // A refusal carries the numbers it was decided on; money held by calls
+    // in flight may come back, so it is not final.
+    for r in &refusals {
+        assert_eq!(r.needed, usd("0.07"));
+        assert_eq!(r.status.limit, Some(usd("1.00")));
+        assert!(
+            r.status.spent + r.status.held + r.needed > usd("1.00"),
+            "{r:?}"
+        );
+        assert!(!r.is_final(), "{r:?}");
+    }
+    // What still fits, fits exactly.
+    held(
+        store
+            .reserve_budget(&claimed[0].lease, usd("0.06"), &call("exact"))
+            .await
+            .unwrap(),
+    );
+    let Reserved::Refused(last) = store
+        .reserve_budget(&claimed[0].lease, Money::from_micros(1), &call("one more"))
+        .await
+        .unwrap()
+    else {
+        panic!("a micro-dollar over the limit was held");
+    };
+    assert_eq!(last.status.spent + last.status.held, usd("1.00"));
+    // A project without a limit holds anything (and still accounts for it).
+    let (bob_alice, free, open) = {
+        let bob = common::user(&*store, "bob").await;
+        let mut new = new_project("Free");
+        new.settings.budget = None;
+        let q = store.create_project(bob, new).await.unwrap();
+        store
+            .enqueue_jobs(
+                bob,
+                q.id,
+                vec![NewJob::new(JobKind::Render, serde_json::json!({}))],
+            )
+            .await
+            .unwrap();
+        let c = store
+            .claim_jobs("w2", &[JobKind::Render], 1, 60_000)
+            .await
+            .unwrap();
+        (bob, q.id, c)
+    };
+    held(
+        store
+            .reserve_budget(&open[0].lease, usd("1000"), &call("big"))
+            .await
+            .unwrap(),
+    );
+    let s = store.budget_status(bob_alice, free).await.unwrap();
+    assert_eq!((s.limit, s.held, s.left()), (None, usd("1000"), None));
+}
+
+async fn budget_holds_settle_release_and_become_usage(store: Arc<dyn Store>) {
+    let (alice, p, claimed) = budgeted(&store, Some(usd("1.00")), 2, 60_000).await;
+    let (a, b) = (&claimed[0].lease, &claimed[1].lease);
+    let h1 = held(
+        store
+            .reserve_budget(a, usd("0.40"), &call("sc1-1"))
+            .await
+            .unwrap(),
+    );
+    let h2 = held(
+        store
+            .reserve_budget(a, usd("0.30"), &call("sc1-2"))
+            .await
+            .unwrap(),
+    );
+    let h3 = held(
+        store
+            .reserve_budget(b, usd("0.30"), &call("sc1-3"))
+            .await
+            .unwrap(),
+    );
+    let Reserved::Refused(r) = store
+        .reserve_budget(b, usd("0.01"), &call("sc1-4"))
+        .await
+        .unwrap()
+    else {
+        panic!("over the limit");
+    };
+    assert_eq!(r.status.held, usd("1.00"));
+    // Settled cheaper than quoted: counts as spent at the actual cost.
+    store.settle_budget(a, h1.id, usd("0.25")).await.unwrap();
+    // Released (the call failed): the money comes back.
+    store.release_budget(a, h2.id).await.unwrap();
+    store.release_budget(a, h2.id).await.unwrap(); // idempotent
+    let s = store.budget_status(alice, p).await.unwrap();
+    assert_eq!((s.spent, s.held), (usd("0.25"), usd("0.30")));
+    // A settled hold cannot be released away, nor a hold settled by another lease.
+    store.release_budget(a, h1.id).await.unwrap();
+    assert!(matches!(
+        store.settle_budget(a, h3.id, usd("0.3")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.budget_status(alice, p).await.unwrap().spent,
+        usd("0.25")
+    );
+
+    // Job a commits with its usage: the hold is replaced by the usage record,
+    // never counted twice.
+    let mut u = common::usage(25, None);
+    u.record.shot_id = Some("sc1-1".into());
+    store
+        .complete_job(
+            a,
+            JobOutput {
+                usage: vec![u],
+                ..JobOutput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let s = store.budget_status(alice, p).await.unwrap();
+    assert_eq!((s.spent, s.held), (usd("0.25"), usd("0.30")));
+    assert_eq!(store.usage(alice, Some(p)).await.unwrap().len(), 1);
+
+    // Job b's call succeeds, then the attempt fails: the money was spent, so
+    // the settled hold becomes a usage record of that job.
+    store.settle_budget(b, h3.id, usd("0.30")).await.unwrap();
+    store.fail_job(b, "storage down", true).await.unwrap();
+    let s = store.budget_status(alice, p).await.unwrap();
+    assert_eq!((s.spent, s.held), (usd("0.55"), Money::ZERO));
+    let usage = store.usage(alice, Some(p)).await.unwrap();
+    assert_eq!(usage.len(), 2);
+    let failed = usage
+        .iter()
+        .find(|u| u.job_id == Some(claimed[1].job.id))
+        .unwrap();
+    assert_eq!(failed.record.cost, usd("0.30"));
+    assert_eq!(failed.record.model, "fal:flux-dev");
+    assert_eq!(failed.record.shot_id.as_deref(), Some("sc1-3"));
+    assert_eq!(store.project_spend(alice, p).await.unwrap(), usd("0.55"));
+    // The lease is gone with the attempt: nothing more is reserved on it.
+    assert!(matches!(
+        store.reserve_budget(b, usd("0.01"), &call("late")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // The retried attempt reserves against what is left, and a refusal
+    // caused by spending alone is final.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let again = store
+        .claim_jobs("w2", &[JobKind::Frame], 1, 60_000)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let Reserved::Refused(r) = store
+        .reserve_budget(&again.lease, usd("0.50"), &call("sc1-3"))
+        .await
+        .unwrap()
+    else {
+        panic!("0.55 + 0.50 > 1.00");
+    };
+    assert!(r.is_final(), "{r:?}");
+    held(
+        store
+            .reserve_budget(&again.lease, usd("0.45"), &call("sc1-3"))
+            .await
+            .unwrap(),
+    );
+}
+
+async fn expired_budget_holds_stop_counting(store: Arc<dyn Store>) {
+    let (alice, p, claimed) = budgeted(&store, Some(usd("1.00")), 1, 300).await;
+    let dead = &claimed[0];
+    held(
+        store
+            .reserve_budget(&dead.lease, usd("0.80"), &call("sc1-1"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        store.budget_status(alice, p).await.unwrap().held,
+        usd("0.80")
+    );
+    // The worker dies: once its lease runs out, its hold no longer counts
+    // and the expired lease cannot reserve.
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(
+        store.budget_status(alice, p).await.unwrap().held,
+        Money::ZERO
+    );
+    assert!(matches!(
+        store
+            .reserve_budget(&dead.lease, usd("0.10"), &call("x"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Another worker reclaims the job and may use the whole budget.
+    let again = store
+        .claim_jobs("w2", &[JobKind::Frame], 1, 60_000)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(again.job.id, dead.job.id);
+    let h2 = held(
+        store
+            .reserve_budget(&again.lease, usd("0.80"), &call("sc1-1"))
+            .await
+            .unwrap(),
+    );
+    store
+        .settle_budget(&again.lease, h2.id, usd("0.80"))
+        .await
+        .unwrap();
+    let mut u = common::usage(80, None);
+    u.record.cost = usd("0.80");
+    store
+        .complete_job(
+            &again.lease,
+            JobOutput {
+                usage: vec![u],
+                ..JobOutput::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Charged once: the usage the job committed, and no hold left over.
+    let s = store.budget_status(alice, p).await.unwrap();
+    assert_eq!((s.spent, s.held), (usd("0.80"), Money::ZERO));
+    assert_eq!(store.usage(alice, Some(p)).await.unwrap().len(), 1);
+}
+
+async fn budget_holds_are_tenant_isolated(store: Arc<dyn Store>) {
+    let (alice, p, claimed) = budgeted(&store, Some(usd("1.00")), 1, 60_000).await;
+    let h = held(
+        store
+            .reserve_budget(&claimed[0].lease, usd("0.50"), &call("sc1-1"))
+            .await
+            .unwrap(),
+    );
+    let bob = common::user(&*store, "bob").await;
+    // Bob presenting Alice's claim as himself touches nothing.
+    let mut forged = claimed[0].lease.clone();
+    forged.user_id = bob;
+    assert!(matches!(
+        store.reserve_budget(&forged, usd("0.10"), &call("x")).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.settle_budget(&forged, h.id, usd("0.0")).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.release_budget(&forged, h.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.budget_status(bob, p).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // Bob's own job cannot reserve against Alice's project either.
+    let q = store
+        .create_project(bob, new_project("Bob's"))
+        .await
+        .unwrap();
+    store
+        .enqueue_jobs(
+            bob,
+            q.id,
+            vec![NewJob::new(JobKind::Render, serde_json::json!({}))],
+        )
+        .await
+        .unwrap();
+    let mine = store
+        .claim_jobs("w", &[JobKind::Render], 1, 60_000)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let mut wrong = mine.lease.clone();
+    wrong.project_id = p;
+    assert!(matches!(
+        store.reserve_budget(&wrong, usd("0.10"), &call("x")).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // A viewer may read the budget but not reserve against it.
+    store
+        .share_project(alice, p, bob, ShareRole::Viewer)
+        .await
+        .unwrap();
+    assert_eq!(store.budget_status(bob, p).await.unwrap().held, usd("0.50"));
+    assert!(matches!(
+        store.reserve_budget(&forged, usd("0.10"), &call("x")).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let s = store.budget_status(alice, p).await.unwrap();
+    assert_eq!((s.spent, s.held), (Money::ZERO, usd("0.50")));
 }

@@ -20,7 +20,7 @@ use alkemy_store::{OpenOptions, Store};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Row};
 
-const TENANT_TABLES: [&str; 19] = [
+const TENANT_TABLES: [&str; 20] = [
     "users",
     "api_tokens",
     "projects",
@@ -40,6 +40,7 @@ const TENANT_TABLES: [&str; 19] = [
     "job_deps",
     "usage_records",
     "provider_keys",
+    "budget_holds",
 ];
 
 async fn pool(url: &str) -> PgPool {
@@ -130,6 +131,32 @@ async fn seeded() -> Option<(
         .record_usage(alice, common::usage(5, Some(p.id)))
         .await
         .unwrap();
+    // A running frame job holding budget for a paid call.
+    store
+        .enqueue_jobs(
+            alice,
+            p.id,
+            vec![NewJob::new(JobKind::Frame, serde_json::json!({}))],
+        )
+        .await
+        .unwrap();
+    let frame = store
+        .claim_jobs("w", &[JobKind::Frame], 1, 600_000)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let call = alkemy_store::model::BudgetCall {
+        model: "fal:flux-dev".into(),
+        capability: alkemy_core::Capability::Image,
+        shot_id: Some("sc1-1".into()),
+        request_hash: ContentHash::of_bytes(b"call"),
+    };
+    let reserved = store
+        .reserve_budget(&frame.lease, alkemy_core::Money::from_cents(3), &call)
+        .await
+        .unwrap();
+    assert!(matches!(reserved, alkemy_store::model::Reserved::Held(_)));
     store
         .put_provider_key(alice, "fal", "default", b"cipher", b"nonce")
         .await
@@ -316,6 +343,8 @@ async fn user_b_cannot_read_change_or_delete_user_a_rows() {
         "DELETE FROM script_versions WHERE project_id = $1",
         "DELETE FROM projects WHERE id = $1",
         "DELETE FROM usage_records WHERE project_id = $1",
+        "UPDATE budget_holds SET actual_micros = 0 WHERE project_id = $1",
+        "DELETE FROM budget_holds WHERE project_id = $1",
     ] {
         let done = sqlx::query(sql).bind(pid).execute(&mut *tx).await.unwrap();
         assert_eq!(done.rows_affected(), 0, "{sql}");
@@ -327,6 +356,8 @@ async fn user_b_cannot_read_change_or_delete_user_a_rows() {
         "INSERT INTO project_shares (project_id, user_id, role, created_at) VALUES ($1, $2, 'owner', 0)",
         "INSERT INTO usage_records (id, user_id, project_id, provider, model, cost_micros, request_hash, record, created_at) \
          VALUES (gen_random_uuid(), $2, $1, 'x', 'x', 0, 'x', '{}', 0)",
+        "INSERT INTO budget_holds (id, project_id, job_id, user_id, lease_token, amount_micros, model, capability, request_hash, created_at) \
+         SELECT gen_random_uuid(), $1, j, $2, gen_random_uuid(), 0, 'x', 'image', 'x', 0 FROM (SELECT gen_random_uuid() AS j) t",
     ] {
         let mut tx = app.begin().await.unwrap();
         sqlx::query("SELECT set_config('alkemy.user_id', $1, true)")

@@ -53,6 +53,19 @@ impl Site {
             .arg(&self.media)
             .env("TMPDIR", &self.tmp)
             .stdin(Stdio::null());
+        // Offline whatever the machine has: workers would use its keys.
+        for var in [
+            "FAL_KEY",
+            "GEMINI_API_KEY",
+            "OPENAI_API_KEY",
+            "ALKEMY_OPENAI_URL",
+            "ALKEMY_PROVIDERS_CONFIG",
+            "ALKEMY_PRICES",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("ALKEMY_CONFIG_DIR", self.tmp.join("config"))
+            .env("ALKEMY_DATA_DIR", self.tmp.join("data"));
         cmd
     }
 

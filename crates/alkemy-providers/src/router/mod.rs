@@ -49,7 +49,7 @@ pub use self::breaker::BreakerPolicy;
 use self::member::Member;
 use self::outcome::{Outcome, Routable};
 use crate::backoff::RetryPolicy;
-use crate::budget::Budget;
+use crate::budget::{Budget, BudgetBackend, BudgetError, Call};
 use crate::cache::DiskCache;
 use crate::ledger::Ledger;
 use crate::quote::QuoteLine;
@@ -93,8 +93,8 @@ impl std::fmt::Debug for Chains {
 /// How the router behaves.
 #[derive(Debug, Clone)]
 pub struct RouterOptions {
-    /// The production's budget.
-    pub budget: Arc<Budget>,
+    /// The production's budget: in memory ([`Budget`]) or a shared one.
+    pub budget: Arc<dyn BudgetBackend>,
     /// Where usage is recorded.
     pub ledger: Arc<Ledger>,
     /// The result cache, if any.
@@ -322,10 +322,18 @@ impl<Req: Routable, Out: Outcome> Route<Req, Out> {
                     break;
                 }
                 let quote = member.quote(request);
-                let what = format!("{id} {capability}");
-                let reservation = match shared.options.budget.reserve(quote, &what) {
+                let call = Call {
+                    model: id,
+                    capability,
+                    shot_id: request.shot_id(),
+                    request_hash: cache_key(id, request),
+                };
+                let reservation = match shared.options.budget.hold(quote, &call).await {
                     Ok(r) => r,
-                    Err(over) => {
+                    Err(BudgetError::Unavailable(why)) => {
+                        return Err(ProviderError::new(id, ProviderErrorKind::Cancelled, why));
+                    }
+                    Err(BudgetError::Over(over)) => {
                         shared.breaker_neutral(provider);
                         let err = ProviderError::new(
                             id,
@@ -349,7 +357,7 @@ impl<Req: Routable, Out: Outcome> Route<Req, Out> {
                     Ok(out) => {
                         shared.breaker_report(provider, Ok(()));
                         let cost = out.cost();
-                        reservation.settle(cost);
+                        reservation.settle(cost).await;
                         let key = cache_key(id, request);
                         let model = if out.model().is_empty() {
                             id.to_owned()
@@ -376,7 +384,7 @@ impl<Req: Routable, Out: Outcome> Route<Req, Out> {
                         return Ok(out);
                     }
                     Err(err) => {
-                        drop(reservation);
+                        reservation.release().await;
                         shared.breaker_report(provider, Err(&err.kind));
                         tracing::info!("{id} {capability}: attempt {} failed: {err}", attempt + 1);
                         match err.class() {
@@ -505,7 +513,7 @@ impl Router {
     }
 
     /// The production's budget.
-    pub fn budget(&self) -> &Arc<Budget> {
+    pub fn budget(&self) -> &Arc<dyn BudgetBackend> {
         &self.inner.shared.options.budget
     }
 

@@ -3,6 +3,7 @@
 
 mod activity;
 mod asset;
+mod budget;
 mod content;
 mod job;
 mod project;
@@ -12,6 +13,7 @@ mod user;
 
 pub use activity::Activity;
 pub use asset::{Asset, NewAsset};
+pub use budget::{BudgetCall, BudgetHold, BudgetRefusal, BudgetStatus, Reserved};
 pub use content::{
     Analysis, CharacterRecord, IdentityRecord, IdentityStatus, Moodboard, MoodboardItem,
     NewCharacter, NewIdentity, NewMoodboard, NewMoodboardItem, NewScriptVersion, ScriptVersion,

@@ -60,11 +60,12 @@ macro_rules! impl_store {
         use $crate::bundle::ProjectBundle;
         use $crate::error::{Result, StoreError};
         use $crate::model::{
-            Activity, Analysis, ApiToken, Asset, CharacterRecord, ClaimedJob, IdentityRecord,
+            Activity, Analysis, ApiToken, Asset, BudgetCall, BudgetHold, BudgetRefusal,
+            BudgetStatus, CharacterRecord, ClaimedJob, IdentityRecord,
             IdentityStatus, Job, JobEvent, JobOutput, Lease, Moodboard, MoodboardItem, NewAsset,
             NewCharacter, NewIdentity, NewJob, NewMoodboard, NewMoodboardItem, NewProject,
             NewScriptVersion, NewUsage, NewUser, Project, ProjectFilter, ProjectPatch, ProviderKey,
-            ScriptVersion, Share, ShareRole, ShotOverrides, StoredShot, Timestamp, TimelineRecord,
+            Reserved, ScriptVersion, Share, ShareRole, ShotOverrides, StoredShot, Timestamp, TimelineRecord,
             TokenSecret, UsageRecord, User,
         };
         use $crate::sql::{
@@ -1018,6 +1019,119 @@ macro_rules! impl_store {
                     lease.job_id
                 ))),
             }
+        }
+
+        /// A project's spending: recorded usage plus settled holds, and the
+        /// unsettled holds of leases still live (running, same token, not
+        /// expired by the database's clock).
+        async fn budget_totals(tx: &mut Tx, project: ProjectId) -> Result<(Money, Money)> {
+            let row = sqlx::query(concat!(
+                "SELECT \
+                   (SELECT CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) FROM usage_records \
+                     WHERE project_id = $1) AS used, \
+                   (SELECT CAST(COALESCE(SUM(actual_micros), 0) AS BIGINT) FROM budget_holds \
+                     WHERE project_id = $1 AND actual_micros IS NOT NULL) AS settled, \
+                   (SELECT CAST(COALESCE(SUM(h.amount_micros), 0) AS BIGINT) \
+                      FROM budget_holds h JOIN jobs j ON j.id = h.job_id \
+                     WHERE h.project_id = $1 AND h.actual_micros IS NULL AND j.state = 'running' \
+                       AND j.lease_token = h.lease_token AND j.lease_expires_at >= ", $now, ") AS held"
+            ))
+            .bind(project.uuid())
+            .fetch_one(&mut **tx)
+            .await
+            .ctx("adding up a project's budget")?;
+            let used: i64 = get(&row, "used")?;
+            let settled: i64 = get(&row, "settled")?;
+            let held: i64 = get(&row, "held")?;
+            Ok((
+                Money::from_micros(used) + Money::from_micros(settled),
+                Money::from_micros(held),
+            ))
+        }
+
+        /// Checks a lease is live (its job runs under it in its project and it
+        /// has not expired), for a reservation.
+        async fn live_lease(tx: &mut Tx, lease: &Lease) -> Result<()> {
+            let row = sqlx::query(concat!(
+                "SELECT state FROM jobs WHERE id = $1 AND project_id = $2 AND lease_token = $3 \
+                 AND state = 'running' AND lease_expires_at >= ", $now
+            ))
+            .bind(lease.job_id.uuid())
+            .bind(lease.project_id.uuid())
+            .bind(lease.token)
+            .fetch_optional(&mut **tx)
+            .await
+            .ctx("checking a lease")?;
+            match row {
+                Some(_) => Ok(()),
+                None => Err(StoreError::Conflict(format!(
+                    "the lease on job {} was lost or has expired; nothing was reserved",
+                    lease.job_id
+                ))),
+            }
+        }
+
+        fn capability_of(s: &str) -> Result<alkemy_core::Capability> {
+            use alkemy_core::Capability;
+            [Capability::Text, Capability::Image, Capability::Video, Capability::Identity]
+                .into_iter()
+                .find(|c| c.as_str() == s)
+                .ok_or_else(|| StoreError::Invalid(format!("stored capability {s:?}")))
+        }
+
+        /// Closes a job's budget holds when an attempt ends. With `committed`,
+        /// this lease's holds are dropped: their cost is in the usage the job
+        /// just recorded. Every other settled hold of the job (a failed
+        /// attempt's, a dead worker's) was real spending and becomes a usage
+        /// record; unsettled holds are dropped.
+        async fn close_holds(tx: &mut Tx, lease: &Lease, committed: bool) -> Result<()> {
+            if committed {
+                sqlx::query("DELETE FROM budget_holds WHERE job_id = $1 AND lease_token = $2")
+                    .bind(lease.job_id.uuid())
+                    .bind(lease.token)
+                    .execute(&mut **tx)
+                    .await
+                    .ctx("closing budget holds")?;
+            }
+            let rows = sqlx::query(
+                "SELECT user_id, model, capability, shot_id, request_hash, actual_micros, created_at \
+                 FROM budget_holds WHERE job_id = $1 AND actual_micros IS NOT NULL ORDER BY created_at, id",
+            )
+            .bind(lease.job_id.uuid())
+            .fetch_all(&mut **tx)
+            .await
+            .ctx("reading settled budget holds")?;
+            let t = now();
+            for r in &rows {
+                let model: String = get(r, "model")?;
+                let made_at: i64 = get(r, "created_at")?;
+                let record = alkemy_core::UsageRecord {
+                    provider: model.split_once(':').map_or(model.as_str(), |(p, _)| p).to_owned(),
+                    model: model.clone(),
+                    capability: capability_of(&get::<String>(r, "capability")?)?,
+                    units: Vec::new(),
+                    cost: Money::from_micros(get(r, "actual_micros")?),
+                    shot_id: get(r, "shot_id")?,
+                    request_hash: hash(&get::<String>(r, "request_hash")?)?,
+                    at_ms: u64::try_from(made_at).unwrap_or(0),
+                    skipped: Vec::new(),
+                };
+                let u = UsageRecord {
+                    id: alkemy_core::UsageId::generate(),
+                    user_id: id(r, "user_id")?,
+                    project_id: Some(lease.project_id),
+                    job_id: Some(lease.job_id),
+                    record,
+                    created_at: t,
+                };
+                insert_usage(tx, &u).await?;
+            }
+            sqlx::query("DELETE FROM budget_holds WHERE job_id = $1")
+                .bind(lease.job_id.uuid())
+                .execute(&mut **tx)
+                .await
+                .ctx("closing budget holds")?;
+            Ok(())
         }
 
         #[async_trait::async_trait]
@@ -2083,6 +2197,7 @@ macro_rules! impl_store {
                     u.job_id = Some(lease.job_id);
                     insert_usage(&mut tx, &u).await?;
                 }
+                close_holds(&mut tx, lease, true).await?;
                 let events = vec![event_of(&load_job(&mut tx, lease.job_id).await?)];
                 self.notify(&mut tx, &events).await?;
                 commit(tx, "completing a job").await?;
@@ -2119,6 +2234,7 @@ macro_rules! impl_store {
                     .await
                     .ctx("failing a job")?;
                 }
+                close_holds(&mut tx, lease, false).await?;
                 let out = load_job(&mut tx, lease.job_id).await?;
                 let events = vec![event_of(&out)];
                 self.notify(&mut tx, &events).await?;
@@ -2173,6 +2289,101 @@ macro_rules! impl_store {
                 .await
                 .ctx("adding up spend")?;
                 Ok(Money::from_micros(get(&row, "total")?))
+            }
+
+            async fn reserve_budget(&self, lease: &Lease, amount: Money, call: &BudgetCall) -> Result<Reserved> {
+                if amount < Money::ZERO {
+                    return Err(StoreError::Invalid(format!("a negative amount ({amount}) to reserve")));
+                }
+                let mut tx = self.write(lease.user_id).await?;
+                require(&mut tx, lease.user_id, lease.project_id, Need::Edit).await?;
+                // One reservation per project at a time, across processes.
+                self.lock_project(&mut tx, lease.project_id).await?;
+                live_lease(&mut tx, lease).await?;
+                let limit = load_project(&mut tx, lease.project_id).await?.settings.budget;
+                let (spent, held) = budget_totals(&mut tx, lease.project_id).await?;
+                let status = BudgetStatus { limit, spent, held };
+                if let Some(limit) = limit
+                    && spent + held + amount > limit
+                {
+                    commit(tx, "reserving budget").await?;
+                    return Ok(Reserved::Refused(BudgetRefusal { needed: amount, status }));
+                }
+                let hold = Uuid::now_v7();
+                sqlx::query(
+                    "INSERT INTO budget_holds (id, project_id, job_id, user_id, lease_token, amount_micros, \
+                       actual_micros, model, capability, shot_id, request_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11)",
+                )
+                .bind(hold)
+                .bind(lease.project_id.uuid())
+                .bind(lease.job_id.uuid())
+                .bind(lease.user_id.uuid())
+                .bind(lease.token)
+                .bind(amount.micros())
+                .bind(&call.model)
+                .bind(call.capability.as_str())
+                .bind(&call.shot_id)
+                .bind(call.request_hash.to_string())
+                .bind(now().0)
+                .execute(&mut *tx)
+                .await
+                .ctx("holding budget")?;
+                commit(tx, "reserving budget").await?;
+                Ok(Reserved::Held(BudgetHold { id: hold, amount }))
+            }
+
+            async fn settle_budget(&self, lease: &Lease, hold: Uuid, actual: Money) -> Result<()> {
+                if actual < Money::ZERO {
+                    return Err(StoreError::Invalid(format!("a negative cost ({actual}) to settle")));
+                }
+                let mut tx = self.write(lease.user_id).await?;
+                require(&mut tx, lease.user_id, lease.project_id, Need::Read).await?;
+                let done = sqlx::query(
+                    "UPDATE budget_holds SET actual_micros = $1 \
+                     WHERE id = $2 AND job_id = $3 AND project_id = $4 AND lease_token = $5",
+                )
+                .bind(actual.micros())
+                .bind(hold)
+                .bind(lease.job_id.uuid())
+                .bind(lease.project_id.uuid())
+                .bind(lease.token)
+                .execute(&mut *tx)
+                .await
+                .ctx("settling a budget hold")?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict(format!(
+                        "budget hold {hold} of job {} is gone (the lease was lost)",
+                        lease.job_id
+                    )));
+                }
+                commit(tx, "settling a budget hold").await
+            }
+
+            async fn release_budget(&self, lease: &Lease, hold: Uuid) -> Result<()> {
+                let mut tx = self.write(lease.user_id).await?;
+                require(&mut tx, lease.user_id, lease.project_id, Need::Read).await?;
+                sqlx::query(
+                    "DELETE FROM budget_holds WHERE id = $1 AND job_id = $2 AND project_id = $3 \
+                     AND lease_token = $4 AND actual_micros IS NULL",
+                )
+                .bind(hold)
+                .bind(lease.job_id.uuid())
+                .bind(lease.project_id.uuid())
+                .bind(lease.token)
+                .execute(&mut *tx)
+                .await
+                .ctx("releasing a budget hold")?;
+                commit(tx, "releasing a budget hold").await
+            }
+
+            async fn budget_status(&self, actor: UserId, project: ProjectId) -> Result<BudgetStatus> {
+                let mut tx = self.read(actor).await?;
+                require(&mut tx, actor, project, Need::Read).await?;
+                let limit = load_project(&mut tx, project).await?.settings.budget;
+                let (spent, held) = budget_totals(&mut tx, project).await?;
+                commit(tx, "reading a budget").await?;
+                Ok(BudgetStatus { limit, spent, held })
             }
 
             async fn put_provider_key(

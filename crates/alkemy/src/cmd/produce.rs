@@ -10,14 +10,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use alkemy_core::{AspectRatio, Money, ProjectSettings, Resolution, UsageRecord};
 use alkemy_export::storyboard::pdf::Grid;
 use alkemy_providers::production::USAGE_JOURNAL;
 use alkemy_providers::quote::ModelTotal;
-use alkemy_providers::{ProductionModels, QuoteSheet, Setup, TextUse};
+use alkemy_providers::{BudgetBackend, ProductionModels, QuoteSheet, Setup, TextUse};
 use alkemy_studio::produce::{
     self, Models, Prepared, ProduceError, ProduceOptions, Progress, Report, SceneSelection, Script,
     Silent, Stage, journal,
@@ -69,22 +69,13 @@ pub struct Args {
     /// Print the report as JSON on standard output.
     #[arg(long)]
     pub json: bool,
-    /// Put this provider (`fal`, `gemini`, `openai`, `local`) or model
-    /// (`fal:flux-pro`) first in the chains. Without keys everything is
-    /// made offline.
-    #[arg(long)]
-    pub provider: Option<String>,
+    /// The providers: `--provider`, `--config`, `--prices`.
+    #[command(flatten)]
+    pub providers: ProviderArgs,
     /// Most this production may spend, in US dollars. A production quoted
     /// above it does not start; a request that would pass it is never sent.
     #[arg(long, value_parser = budget)]
     pub budget: Option<Money>,
-    /// Providers configuration (TOML with `[chains]`, `[retry]`,
-    /// `[timeouts]`…).
-    #[arg(long, env = "ALKEMY_PROVIDERS_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// A price file overriding the built-in table.
-    #[arg(long, env = "ALKEMY_PRICES")]
-    pub prices: Option<PathBuf>,
     /// Who designs the shots. `auto`: a text model proposes them when one
     /// is configured (a Gemini or OpenAI key, `ALKEMY_OPENAI_URL`, or
     /// `[chains] text`) and `--provider` is not `local`; the rules alone
@@ -93,6 +84,23 @@ pub struct Args {
     /// the rules, quoted before they are sent, and cached.
     #[arg(long, value_enum, default_value = "auto")]
     pub shots: ShotsFrom,
+}
+
+/// The provider flags `produce` and `worker` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProviderArgs {
+    /// Put this provider (`fal`, `gemini`, `openai`, `local`) or model
+    /// (`fal:flux-pro`) first in the chains. Without keys everything is
+    /// made offline.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Providers configuration (TOML with `[chains]`, `[retry]`,
+    /// `[timeouts]`…).
+    #[arg(long, env = "ALKEMY_PROVIDERS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// A price file overriding the built-in table.
+    #[arg(long, env = "ALKEMY_PRICES")]
+    pub prices: Option<PathBuf>,
 }
 
 /// `--shots`: who designs the shots.
@@ -167,9 +175,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let script = Script { name, bytes };
     let offline = Models::offline();
     let setup = Setup {
-        config: args.config.clone(),
-        prices: args.prices.clone(),
-        provider: args.provider.clone(),
+        config: args.providers.config.clone(),
+        prices: args.providers.prices.clone(),
+        provider: args.providers.provider.clone(),
         budget,
         state_dir: options.out_dir.join(journal::STATE_DIR),
         dry_run: args.dry_run,
@@ -177,7 +185,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         local_image: offline.image.clone(),
         local_video: offline.video.clone(),
     };
-    let providers = open_providers(&setup)?;
+    let providers = open_providers(&setup, None)?;
     let models = Models {
         image: providers.image.clone(),
         video: providers.video.clone(),
@@ -502,10 +510,18 @@ pub(crate) fn proposals_summary(p: &ProposalReport, scenes: bool) -> String {
     )
 }
 
-/// Opens the providers a run asks for; a wrong configuration, price file or
-/// flag is the user's to fix (exit 2).
-pub(crate) fn open_providers(setup: &Setup) -> anyhow::Result<ProductionModels> {
-    ProductionModels::open(setup).map_err(|e| {
+/// Opens the providers a run asks for, with an in-memory budget of
+/// `setup.budget` or, given `shared`, reserving through that budget; a
+/// wrong configuration, price file or flag is the user's to fix (exit 2).
+pub(crate) fn open_providers(
+    setup: &Setup,
+    shared: Option<Arc<dyn BudgetBackend>>,
+) -> anyhow::Result<ProductionModels> {
+    let opened = match shared {
+        Some(budget) => ProductionModels::open_shared(setup, budget),
+        None => ProductionModels::open(setup),
+    };
+    opened.map_err(|e| {
         if e.is_bad_input() {
             bad_input(e.to_string())
         } else {

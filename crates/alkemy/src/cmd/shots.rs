@@ -140,7 +140,7 @@ fn propose(args: &Args, breakdown: &Breakdown, options: &PlanOptions) -> anyhow:
         local_image: offline.image,
         local_video: offline.video,
     };
-    let providers = super::produce::open_providers(&setup)?;
+    let providers = super::produce::open_providers(&setup, None)?;
     let text = providers
         .text
         .clone()

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use alkemy_core::{AspectRatio, ProjectId, ProjectSettings, Resolution};
+use alkemy_core::{AspectRatio, Money, ProjectId, ProjectSettings, Resolution};
 use alkemy_jobs::GraphOptions;
 use alkemy_script::Format;
 use alkemy_store::model::{NewProject, NewScriptVersion, NewUser, ProjectPatch};
@@ -47,6 +47,12 @@ pub struct Args {
     /// Shot style: classic, documentary or tableau.
     #[arg(long)]
     pub style: Option<StylePreset>,
+    /// Most the project may spend on paid models, in US dollars (`0` for
+    /// nothing). Workers reserve every paid call against it before sending
+    /// it, across all of them; a call that would pass it is not sent and its
+    /// job fails saying why. Kept on the project; `--budget none` removes it.
+    #[arg(long, value_parser = project_budget)]
+    pub budget: Option<ProjectBudget>,
     /// Attempts per job before it fails for good (a killed worker costs one).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub attempts: u32,
@@ -70,7 +76,22 @@ fn settings(args: &Args, base: &ProjectSettings) -> ProjectSettings {
     if let Some(style) = args.style {
         s.style = style.name().to_owned();
     }
+    if let Some(ProjectBudget(budget)) = args.budget {
+        s.budget = budget;
+    }
     s
+}
+
+/// A project's spending limit as `--budget` gives it (`None`: no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectBudget(pub Option<Money>);
+
+/// `--budget`: US dollars, or `none` for no limit.
+fn project_budget(s: &str) -> Result<ProjectBudget, String> {
+    if s.trim().eq_ignore_ascii_case("none") {
+        return Ok(ProjectBudget(None));
+    }
+    super::produce::budget(s).map(|m| ProjectBudget(Some(m)))
 }
 
 /// Runs the command.

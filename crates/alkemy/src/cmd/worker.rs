@@ -1,16 +1,27 @@
-//! `alkemy worker --database URL --storage URL`: runs queued jobs.
+//! `alkemy worker --database URL --storage URL [--provider …]`: runs queued
+//! jobs.
 //!
 //! On PostgreSQL any number of workers on any number of machines share the
 //! queue (claims use `FOR UPDATE SKIP LOCKED`); on SQLite run one worker
 //! process per database (it runs `--concurrency` jobs at once).
+//!
+//! Models are chosen as for `alkemy produce` (`--provider`, `--config`,
+//! `--prices`, keys from the environment or the vault); without keys, or
+//! with `--provider local`, every job is made offline. Paid calls reserve
+//! against the budget of the job's project (`alkemy submit --budget`) as
+//! holds in the store, so every worker shares one limit.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use alkemy_jobs::StoreBudget;
+use alkemy_providers::{Setup, TextUse};
 use alkemy_store::{Handlers, Worker, WorkerConfig};
 use alkemy_studio::produce::Models;
 
 use super::migrate::{StoreArgs, runtime, store_error};
+use super::produce::{ProviderArgs, open_providers};
 
 /// Arguments of `alkemy worker`.
 #[derive(Debug, clap::Args)]
@@ -32,12 +43,61 @@ pub struct Args {
     /// after a crash give at least that worker's `--lease-secs`.
     #[arg(long, default_value_t = 0)]
     pub drain_grace_secs: u64,
+    /// The providers: `--provider`, `--config`, `--prices`.
+    #[command(flatten)]
+    pub providers: ProviderArgs,
+    /// Where this worker keeps its provider result cache and usage journal
+    /// (only made when a provider is used). Default: the user's cache
+    /// folder (`$XDG_CACHE_HOME/alkemy/worker`).
+    #[arg(long, env = "ALKEMY_WORKER_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// The worker's state folder when `--state-dir` is not given.
+fn default_state_dir() -> PathBuf {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    env("XDG_CACHE_HOME")
+        .or_else(|| env("HOME").map(|h| h.join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("alkemy")
+        .join("worker")
 }
 
 /// The handlers this build runs: a production's analyze, plan, frame,
-/// animate, render and export jobs (offline models), and bundle exports.
-fn handlers() -> Handlers {
-    alkemy_jobs::handlers(Models::offline())
+/// animate, render and export jobs, and bundle exports, with the models the
+/// provider flags ask for. Shots are planned by the rules: the job graph
+/// is laid out from the rules' plan when the production is submitted.
+fn handlers(args: &Args) -> anyhow::Result<Handlers> {
+    let offline = Models::offline();
+    let setup = Setup {
+        config: args.providers.config.clone(),
+        prices: args.providers.prices.clone(),
+        provider: args.providers.provider.clone(),
+        budget: None,
+        state_dir: args.state_dir.clone().unwrap_or_else(default_state_dir),
+        dry_run: false,
+        text: TextUse::Off,
+        local_image: offline.image.clone(),
+        local_video: offline.video.clone(),
+    };
+    let providers = open_providers(&setup, Some(StoreBudget::new()))?;
+    if providers.is_offline() {
+        return Ok(alkemy_jobs::handlers(offline));
+    }
+    eprintln!(
+        "models: stills {}; clips {}; budget: each project's, held in the database",
+        providers.chains.image.join(" → "),
+        providers.chains.video.join(" → "),
+    );
+    Ok(alkemy_jobs::handlers(Models {
+        image: providers.image.clone(),
+        video: providers.video.clone(),
+        text: None,
+    }))
 }
 
 /// Runs the command.
@@ -48,11 +108,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.lease_secs == 0 {
         return Err(crate::exit::bad_input("--lease-secs must be at least 1"));
     }
+    let handlers = handlers(&args)?;
     let rt = runtime()?;
     rt.block_on(async {
         let store = args.store.open(false).await?;
         let blobs = args.store.blobs()?;
-        let handlers = handlers();
         let lease = Duration::from_secs(args.lease_secs);
         let config = WorkerConfig {
             name: format!(
