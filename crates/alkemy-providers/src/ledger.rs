@@ -182,6 +182,7 @@ mod tests {
             request_hash: ContentHash::of_bytes(&cost.to_le_bytes()),
             at_ms: 1,
             skipped: vec![],
+            rejected: None,
         }
     }
 
