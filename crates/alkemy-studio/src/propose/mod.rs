@@ -110,9 +110,18 @@ pub struct Proposed {
 
 /// A failure that must stop planning: the user has to act (wrong key,
 /// budget spent, cancelled). Transient failures fall back to the rules.
+///
+/// The provider's error is in the message and deliberately not a `source`:
+/// an error chain printed in full (`{:#}`) would say it twice.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("shot proposals: {0}")]
-pub struct ProposeError(#[from] pub ProviderError);
+pub struct ProposeError(pub ProviderError);
+
+impl From<ProviderError> for ProposeError {
+    fn from(e: ProviderError) -> Self {
+        Self(e)
+    }
+}
 
 /// What sending the proposal requests would cost, before anything is sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
