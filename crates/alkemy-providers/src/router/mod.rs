@@ -11,6 +11,9 @@
 //!             └── fall-through (safety, quota, model gone, over budget, open
 //!                 breaker, retries spent): next member, reason recorded
 //!        success: settle budget, record usage, store in cache
+//!        answer turned down but billed (malformed, cut off, refused, with
+//!          usage): settle its cost, record it marked rejected, then retry or
+//!          fall through as its kind says (the retry must fit what is left)
 //!        fatal (bad key, bad request): stop
 //! ```
 //!
