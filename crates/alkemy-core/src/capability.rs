@@ -29,6 +29,7 @@ use crate::hash::ContentHash;
 use crate::money::Money;
 use crate::project::AspectRatio;
 use crate::shot::Shot;
+use crate::usage::{UnitKind, Units};
 
 /// An image given to a model as input (reference, first or last frame).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,7 +196,39 @@ impl fmt::Debug for GeneratedVideo {
     }
 }
 
-/// A request for structured text: the answer must validate against `schema`.
+/// How strictly a text answer must fit its request's schema before the
+/// provider layer hands it over.
+///
+/// Design decision: an answer that does not fit is `Malformed`, which the
+/// router retries (and, since the provider billed it, charges). That is right
+/// for a caller that trusts the answer's shape field by field, and wasteful
+/// for one that validates every item itself and can turn down one bad item
+/// while keeping the rest (the studio's shot proposals): for those, one bad
+/// enum value in one item would otherwise throw away, and pay again for, the
+/// whole answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchemaFit {
+    /// The whole answer must fit the schema, every array item included; an
+    /// answer that misses anywhere is `Malformed`.
+    #[default]
+    Strict,
+    /// Only the envelope must fit: the answer must be JSON, and the schema is
+    /// checked on the top-level value and its fields down to (not into) the
+    /// items of arrays: an array's type and `minItems`/`maxItems` are checked,
+    /// its items are the caller's to validate one by one.
+    Envelope,
+}
+
+impl SchemaFit {
+    /// Whether this is [`SchemaFit::Strict`] (the default).
+    pub fn is_strict(&self) -> bool {
+        *self == SchemaFit::Strict
+    }
+}
+
+/// A request for structured text: the answer must validate against `schema`
+/// (as strictly as `fit` says).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextRequest {
     /// System instruction.
@@ -210,6 +243,12 @@ pub struct TextRequest {
     pub temperature: Option<f32>,
     /// Upper bound on output tokens.
     pub max_output_tokens: u32,
+    /// How strictly the answer must fit `schema`. Serialised only when not
+    /// strict, so strict requests keep the canonical form (and cache keys)
+    /// they always had, while a lenient request never shares a cache entry
+    /// with a strict one.
+    #[serde(default, skip_serializing_if = "SchemaFit::is_strict")]
+    pub fit: SchemaFit,
 }
 
 /// Tokens used by a text request.
@@ -219,6 +258,16 @@ pub struct TokenUsage {
     pub input: u64,
     /// Answer tokens (including any reasoning tokens billed as output).
     pub output: u64,
+}
+
+impl TokenUsage {
+    /// The billed units: input and output tokens.
+    pub fn units(&self) -> Vec<Units> {
+        vec![
+            Units::new(UnitKind::InputToken, self.input),
+            Units::new(UnitKind::OutputToken, self.output),
+        ]
+    }
 }
 
 /// A structured text answer.
@@ -386,6 +435,18 @@ impl ProviderErrorKind {
     }
 }
 
+/// What a provider billed for an attempt whose answer arrived but was not
+/// used (malformed, cut off, refused by the safety filter): the router
+/// settles it against the budget and records it in the ledger, marked
+/// rejected, before it retries or falls through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Billed {
+    /// What was consumed, as the provider reported it.
+    pub units: Vec<Units>,
+    /// What it cost, by the same price as a used answer.
+    pub cost: Money,
+}
+
 /// An error from a provider call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{provider}: {message}")]
@@ -396,6 +457,11 @@ pub struct ProviderError {
     pub kind: ProviderErrorKind,
     /// What happened, for people (never contains a key).
     pub message: String,
+    /// What the provider billed although the answer was not used; `None`
+    /// when no answer arrived (429, 5xx, timeouts, connection failures) or
+    /// the answer reported no usage, so nothing is known to be billed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billed: Option<Billed>,
 }
 
 impl ProviderError {
@@ -409,7 +475,15 @@ impl ProviderError {
             provider: provider.into(),
             kind,
             message: message.into(),
+            billed: None,
         }
+    }
+
+    /// The same error, carrying what the provider billed for the rejected
+    /// answer.
+    pub fn with_billed(mut self, billed: Billed) -> Self {
+        self.billed = Some(billed);
+        self
     }
 
     /// The router's treatment.
@@ -425,5 +499,63 @@ impl ProviderError {
             } => Some(Duration::from_millis(ms)),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(fit: SchemaFit) -> TextRequest {
+        TextRequest {
+            system: "s".into(),
+            prompt: "p".into(),
+            schema_name: "n".into(),
+            schema: serde_json::json!({"type": "object"}),
+            temperature: None,
+            max_output_tokens: 16,
+            fit,
+        }
+    }
+
+    #[test]
+    fn strict_requests_keep_their_canonical_form_and_lenient_ones_differ() {
+        let strict = serde_json::to_value(request(SchemaFit::Strict)).unwrap();
+        assert!(strict.get("fit").is_none(), "{strict}");
+        let lenient = serde_json::to_value(request(SchemaFit::Envelope)).unwrap();
+        assert_eq!(lenient["fit"], "envelope");
+        assert_ne!(
+            ContentHash::of_json(&request(SchemaFit::Strict)),
+            ContentHash::of_json(&request(SchemaFit::Envelope)),
+            "a lenient answer never answers a strict request from the cache"
+        );
+        // A request serialised before the field existed reads as strict.
+        let back: TextRequest = serde_json::from_value(strict).unwrap();
+        assert_eq!(back.fit, SchemaFit::Strict);
+        let back: TextRequest = serde_json::from_value(lenient).unwrap();
+        assert_eq!(back.fit, SchemaFit::Envelope);
+    }
+
+    #[test]
+    fn billed_errors_round_trip_and_unbilled_ones_omit_the_field() {
+        let plain = ProviderError::new("openai:m", ProviderErrorKind::Timeout, "slow");
+        let json = serde_json::to_value(&plain).unwrap();
+        assert!(json.get("billed").is_none(), "{json}");
+        let billed = ProviderError::new("openai:m", ProviderErrorKind::Malformed, "not JSON")
+            .with_billed(Billed {
+                units: TokenUsage {
+                    input: 3,
+                    output: 4,
+                }
+                .units(),
+                cost: Money::from_micros(7),
+            });
+        let back: ProviderError =
+            serde_json::from_value(serde_json::to_value(&billed).unwrap()).unwrap();
+        assert_eq!(back, billed);
+        assert_eq!(
+            back.billed.unwrap().units[1],
+            Units::new(UnitKind::OutputToken, 4)
+        );
     }
 }

@@ -30,8 +30,8 @@ pub use breakdown::{
     Stats, TimeOfDay,
 };
 pub use capability::{
-    ErrorClass, GeneratedImage, GeneratedVideo, IdentityRef, IdentityTrainer, ImageModel,
-    ImageRequest, InputImage, ProviderError, ProviderErrorKind, TextModel, TextRequest,
+    Billed, ErrorClass, GeneratedImage, GeneratedVideo, IdentityRef, IdentityTrainer, ImageModel,
+    ImageRequest, InputImage, ProviderError, ProviderErrorKind, SchemaFit, TextModel, TextRequest,
     TextResponse, TokenUsage, TrainRequest, TrainedIdentity, VideoModel, VideoRequest,
 };
 pub use hash::ContentHash;

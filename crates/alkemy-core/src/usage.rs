@@ -1,7 +1,10 @@
 //! Usage records: what one paid (or free) model call consumed and cost.
 //!
-//! A record is written for every call that produced a result, by whichever
-//! provider answered, and only for those: failed attempts, retries and cache
+//! A record is written for every call the provider billed: every call that
+//! produced a result, by whichever provider answered, and every attempt whose
+//! answer arrived with its usage but was turned down (malformed, cut off,
+//! refused), marked [`rejected`](UsageRecord::rejected). Attempts that failed
+//! before an answer arrived (rate limits, server errors, timeouts) and cache
 //! hits cost nothing and leave no record, so summing a ledger gives the bill.
 //! The same record feeds `manifest.json`, the store's usage table and the
 //! costs dashboard, which is why it lives here rather than in a provider crate.
@@ -90,7 +93,7 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// One successful model call.
+/// One billed model call: a result, or an answer turned down.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageRecord {
     /// Provider name (`fal`, `gemini`, `openai`, `local`).
@@ -112,12 +115,24 @@ pub struct UsageRecord {
     /// Providers earlier in the chain that did not answer, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+    /// Why the answer was not used, when it was not: the provider answered
+    /// and billed this attempt, but the answer was turned down (`malformed:
+    /// answer does not fit the schema: …`) and the request was retried or
+    /// passed on. `None` for a result that was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<String>,
 }
 
 impl UsageRecord {
     /// The total cost of a set of records.
     pub fn total<'a>(records: impl IntoIterator<Item = &'a UsageRecord>) -> Money {
         records.into_iter().map(|r| r.cost).sum()
+    }
+
+    /// Whether the provider billed this call for an answer that was turned
+    /// down (see [`rejected`](Self::rejected)).
+    pub fn is_rejected(&self) -> bool {
+        self.rejected.is_some()
     }
 
     /// How many units of `kind` this record holds.
@@ -145,6 +160,7 @@ mod tests {
             request_hash: ContentHash::of_bytes(b"req"),
             at_ms: 1_700_000_000_000,
             skipped: vec![],
+            rejected: None,
         }
     }
 
@@ -171,10 +187,27 @@ mod tests {
         assert!(json.contains(r#""kind":"video_second""#), "{json}");
         assert!(json.contains(r#""capability":"image""#), "{json}");
         assert!(
-            !json.contains("skipped"),
-            "empty skipped list is omitted: {json}"
+            !json.contains("skipped") && !json.contains("rejected"),
+            "empty skipped list and used result's mark are omitted: {json}"
         );
         let back: UsageRecord = serde_json::from_str(&json).unwrap();
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn rejected_attempts_are_marked_and_old_records_read_as_used() {
+        let mut r = record(1, vec![Units::new(UnitKind::OutputToken, 8)]);
+        r.rejected = Some("malformed: answer is not JSON".into());
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains(r#""rejected":"malformed"#), "{json}");
+        assert!(
+            serde_json::from_str::<UsageRecord>(&json)
+                .unwrap()
+                .is_rejected()
+        );
+        // A journal line written before the field existed.
+        let old = json.replace(r#","rejected":"malformed: answer is not JSON""#, "");
+        let back: UsageRecord = serde_json::from_str(&old).unwrap();
+        assert!(!back.is_rejected());
     }
 }

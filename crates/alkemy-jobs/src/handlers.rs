@@ -92,6 +92,7 @@ fn charge(entry: &Entry, capability: Capability) -> Option<NewUsage> {
             request_hash: entry.key,
             at_ms,
             skipped: Vec::new(),
+            rejected: None,
         },
     })
 }

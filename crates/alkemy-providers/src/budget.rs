@@ -3,8 +3,11 @@
 //! A call first [`reserve`](Budget::reserve)s its quote. If the quote does not
 //! fit in what is left (limit − spent − reserved by calls in flight), nothing
 //! is sent. On success the reservation is [`settle`](Reservation::settle)d with
-//! the actual cost; on failure it is dropped and the money returns to the pool,
-//! so a failed or retried attempt is never charged.
+//! the actual cost. An attempt whose answer arrived but was turned down
+//! (malformed, cut off, refused) was billed by the provider, so it is settled
+//! too, with what the answer's usage cost, and a retry must fit in what is
+//! then left. An attempt that failed before any answer arrived is dropped and
+//! its money returns to the pool: it is never charged.
 //!
 //! The router reserves through the [`BudgetBackend`] trait, so where the
 //! money is kept is pluggable:

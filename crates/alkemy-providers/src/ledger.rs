@@ -1,4 +1,5 @@
-//! The usage ledger: one [`UsageRecord`] per successful call.
+//! The usage ledger: one [`UsageRecord`] per billed call (a result, or an
+//! answer the provider billed that was turned down, marked `rejected`).
 //!
 //! Records are kept in memory (for the production's `manifest.json`) and,
 //! when a journal file is given, appended to it as JSON lines so a resumed
@@ -123,7 +124,7 @@ impl Ledger {
         self
     }
 
-    /// Records one successful call.
+    /// Records one billed call.
     pub fn record(&self, record: UsageRecord) {
         if let Some(journal) = &self.journal {
             let mut file = journal.lock().unwrap_or_else(PoisonError::into_inner);
@@ -182,6 +183,7 @@ mod tests {
             request_hash: ContentHash::of_bytes(&cost.to_le_bytes()),
             at_ms: 1,
             skipped: vec![],
+            rejected: None,
         }
     }
 

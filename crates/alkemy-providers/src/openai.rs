@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::context::ClientContext;
 use crate::gemini::token_upper_bound;
 use crate::http::{self, malformed};
-use crate::prices::Price;
+use crate::prices::{Price, bill_rejected_text};
 use crate::schema;
 use crate::secret::ApiKey;
 
@@ -134,8 +134,10 @@ impl TextModel for OpenAiText {
     fn quote(&self, request: &TextRequest) -> Money {
         let schema = request.schema.to_string();
         let input = token_upper_bound(&[&request.system, &request.prompt, &schema]);
-        self.price
-            .tokens(input, u64::from(request.max_output_tokens))
+        self.price.text(TokenUsage {
+            input,
+            output: u64::from(request.max_output_tokens),
+        })
     }
 
     async fn generate(&self, request: &TextRequest) -> Result<TextResponse, ProviderError> {
@@ -145,56 +147,77 @@ impl TextModel for OpenAiText {
             .json(&self.body(request));
         let response = http::send(id, http_request).await?;
         let completion: Completion = http::read_json(id, response).await?;
-        let choice = completion
-            .choices
-            .first()
-            .ok_or_else(|| malformed(id, "answer has no choices"))?;
-        let message = choice.message.as_ref();
-        if let Some(refusal) = message
-            .and_then(|m| m.refusal.as_deref())
-            .filter(|r| !r.is_empty())
-        {
+        // An answer arrived: the server billed it whether or not it is used.
+        let usage = completion.usage.as_ref().map(Usage::tokens);
+        match answer(id, &completion, request) {
+            Ok(json) => {
+                let usage = usage.unwrap_or_default();
+                Ok(TextResponse {
+                    json,
+                    usage,
+                    model: id.clone(),
+                    cost: self.price.text(usage),
+                })
+            }
+            Err(err) => Err(bill_rejected_text(err, &self.price, usage)),
+        }
+    }
+}
+
+impl Usage {
+    fn tokens(&self) -> TokenUsage {
+        TokenUsage {
+            input: self.prompt_tokens,
+            output: self.completion_tokens,
+        }
+    }
+}
+
+/// The JSON answer of a completion, or why it cannot be used (a refusal, a
+/// content filter, an answer cut off, missing or not fitting the schema).
+fn answer(
+    id: &str,
+    completion: &Completion,
+    request: &TextRequest,
+) -> Result<Value, ProviderError> {
+    let choice = completion
+        .choices
+        .first()
+        .ok_or_else(|| malformed(id, "answer has no choices"))?;
+    let message = choice.message.as_ref();
+    if let Some(refusal) = message
+        .and_then(|m| m.refusal.as_deref())
+        .filter(|r| !r.is_empty())
+    {
+        return Err(ProviderError::new(
+            id,
+            ProviderErrorKind::SafetyBlocked,
+            format!("model refused: {}", http::excerpt(refusal)),
+        ));
+    }
+    match choice.finish_reason.as_deref() {
+        Some("content_filter") => {
             return Err(ProviderError::new(
                 id,
                 ProviderErrorKind::SafetyBlocked,
-                format!("model refused: {}", http::excerpt(refusal)),
+                "answer stopped by the content filter",
             ));
         }
-        match choice.finish_reason.as_deref() {
-            Some("content_filter") => {
-                return Err(ProviderError::new(
-                    id,
-                    ProviderErrorKind::SafetyBlocked,
-                    "answer stopped by the content filter",
-                ));
-            }
-            Some("length") => {
-                return Err(malformed(
-                    id,
-                    format!(
-                        "answer cut off at max_tokens ({})",
-                        request.max_output_tokens
-                    ),
-                ));
-            }
-            _ => {}
+        Some("length") => {
+            return Err(malformed(
+                id,
+                format!(
+                    "answer cut off at max_tokens ({})",
+                    request.max_output_tokens
+                ),
+            ));
         }
-        let content = message
-            .and_then(|m| m.content.as_deref())
-            .ok_or_else(|| malformed(id, "answer has no content"))?;
-        let json = schema::parse_answer(id, strip_fences(content), &request.schema)?;
-        let u = completion.usage.unwrap_or_default();
-        let usage = TokenUsage {
-            input: u.prompt_tokens,
-            output: u.completion_tokens,
-        };
-        Ok(TextResponse {
-            json,
-            usage,
-            model: id.clone(),
-            cost: self.price.tokens(usage.input, usage.output),
-        })
+        _ => {}
     }
+    let content = message
+        .and_then(|m| m.content.as_deref())
+        .ok_or_else(|| malformed(id, "answer has no content"))?;
+    schema::parse_answer(id, strip_fences(content), &request.schema, request.fit)
 }
 
 /// Some local servers wrap JSON in a Markdown fence despite the schema.

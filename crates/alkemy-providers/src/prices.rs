@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use alkemy_core::{Money, UnitKind, Units};
+use alkemy_core::{Billed, Money, ProviderError, TokenUsage, UnitKind, Units};
 use serde::{Deserialize, Deserializer};
 
 /// The table shipped with Alkemy.
@@ -103,6 +103,20 @@ pub fn megapixels(width: u32, height: u32) -> u64 {
         .max(1)
 }
 
+/// `err`, the rejection of a text answer that arrived (HTTP success), with
+/// what the provider billed for it when the answer reported its `usage`; an
+/// answer without usage stays uncharged, since nothing is known of its bill.
+pub(crate) fn bill_rejected_text(
+    err: ProviderError,
+    price: &Price,
+    usage: Option<TokenUsage>,
+) -> ProviderError {
+    match usage {
+        Some(usage) => err.with_billed(price.billed_text(usage)),
+        None => err,
+    }
+}
+
 impl Price {
     fn is_empty(&self) -> bool {
         !self.free
@@ -135,6 +149,21 @@ impl Price {
     pub fn tokens(&self, input: u64, output: u64) -> Money {
         or_zero(self.per_million_input_tokens).scaled(input, 1_000_000)
             + or_zero(self.per_million_output_tokens).scaled(output, 1_000_000)
+    }
+
+    /// What a text answer that reported `usage` costs: the one computation
+    /// behind a used answer's cost and a turned-down answer's charge.
+    pub fn text(&self, usage: TokenUsage) -> Money {
+        self.tokens(usage.input, usage.output)
+    }
+
+    /// The charge for a text answer that arrived with `usage` but was turned
+    /// down: its tokens, at [`text`](Self::text)'s price.
+    pub fn billed_text(&self, usage: TokenUsage) -> Billed {
+        Billed {
+            units: usage.units(),
+            cost: self.text(usage),
+        }
     }
 
     /// One training run of `steps`.

@@ -4,14 +4,19 @@
 //! Models that promise structured output still return answers that miss a
 //! required field or put a string where a number belongs, so every answer is
 //! checked before it reaches the pipeline; a failure is `Malformed` and the
-//! router retries. Supported keywords: `type` (string or list), `properties`,
-//! `required`, `items`, `enum`, `anyOf`, `nullable`, `minItems`, `maxItems`.
+//! router retries. How much is checked is the request's [`SchemaFit`]: the
+//! whole answer ([`SchemaFit::Strict`]), or its envelope down to the items of
+//! arrays ([`SchemaFit::Envelope`]) for callers that validate items one by one.
+//! Supported keywords: `type` (string or list), `properties`, `required`,
+//! `items`, `enum`, `anyOf`, `nullable`, `minItems`, `maxItems`.
 
+use alkemy_core::SchemaFit;
 use serde_json::{Map, Value};
 
-/// Checks `value` against `schema`; the error names the JSON path.
-pub(crate) fn validate(schema: &Value, value: &Value) -> Result<(), String> {
-    check(schema, value, "$")
+/// Checks `value` against `schema`, as far as `fit` asks; the error names
+/// the JSON path.
+pub(crate) fn validate(schema: &Value, value: &Value, fit: SchemaFit) -> Result<(), String> {
+    check(schema, value, "$", fit)
 }
 
 fn type_matches(name: &str, value: &Value) -> bool {
@@ -27,7 +32,7 @@ fn type_matches(name: &str, value: &Value) -> bool {
     }
 }
 
-fn check(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
+fn check(schema: &Value, value: &Value, path: &str, fit: SchemaFit) -> Result<(), String> {
     let Some(s) = schema.as_object() else {
         return Ok(());
     };
@@ -35,7 +40,7 @@ fn check(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
         return Ok(());
     }
     if let Some(any) = s.get("anyOf").and_then(Value::as_array)
-        && !any.iter().any(|alt| check(alt, value, path).is_ok())
+        && !any.iter().any(|alt| check(alt, value, path, fit).is_ok())
     {
         return Err(format!("{path}: matches none of anyOf"));
     }
@@ -72,7 +77,7 @@ fn check(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
         if let Some(props) = s.get("properties").and_then(Value::as_object) {
             for (key, sub) in props {
                 if let Some(v) = obj.get(key) {
-                    check(sub, v, &format!("{path}.{key}"))?;
+                    check(sub, v, &format!("{path}.{key}"), fit)?;
                 }
             }
         }
@@ -89,9 +94,10 @@ fn check(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
         {
             return Err(format!("{path}: {len} items, at most {max} wanted"));
         }
-        if let Some(item_schema) = s.get("items") {
+        // The envelope ends at an array's items: they are the caller's.
+        if let Some(item_schema) = s.get("items").filter(|_| fit.is_strict()) {
             for (i, item) in items.iter().enumerate() {
-                check(item_schema, item, &format!("{path}[{i}]"))?;
+                check(item_schema, item, &format!("{path}[{i}]"), fit)?;
             }
         }
     }
@@ -99,16 +105,22 @@ fn check(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
 }
 
 /// Parses a model's answer as JSON and checks it against the request's
-/// schema; any failure is `Malformed` (retryable: sampling may do better).
+/// schema as far as `fit` asks; any failure is `Malformed` (retryable:
+/// sampling may do better).
 pub(crate) fn parse_answer(
     model: &str,
     text: &str,
     schema: &Value,
+    fit: SchemaFit,
 ) -> Result<Value, alkemy_core::ProviderError> {
     let json: Value = serde_json::from_str(text.trim())
         .map_err(|e| crate::http::malformed(model, format!("answer is not JSON: {e}")))?;
-    validate(schema, &json).map_err(|e| {
-        crate::http::malformed(model, format!("answer does not fit the schema: {e}"))
+    validate(schema, &json, fit).map_err(|e| {
+        let what = match fit {
+            SchemaFit::Strict => "the schema",
+            SchemaFit::Envelope => "the schema's envelope",
+        };
+        crate::http::malformed(model, format!("answer does not fit {what}: {e}"))
     })?;
     Ok(json)
 }
@@ -246,7 +258,8 @@ mod tests {
         assert!(
             validate(
                 &s,
-                &json!({"logline": "x", "scenes": [{"n": 1, "note": null}]})
+                &json!({"logline": "x", "scenes": [{"n": 1, "note": null}]}),
+                SchemaFit::Strict
             )
             .is_ok()
         );
@@ -270,9 +283,59 @@ mod tests {
             ),
         ];
         for (value, want) in cases {
-            let err = validate(&s, &value).unwrap_err();
+            let err = validate(&s, &value, SchemaFit::Strict).unwrap_err();
             assert!(err.contains(want), "{err} should contain {want}");
         }
+    }
+
+    #[test]
+    fn the_envelope_stops_at_array_items() {
+        let s = schema();
+        let envelope = |v: Value| validate(&s, &v, SchemaFit::Envelope);
+        // Items of any shape pass: they are the caller's to check.
+        let odd_items = json!({"logline": "x", "scenes": [{"n": "1"}, 42, null, {"extra": true}]});
+        assert!(envelope(odd_items.clone()).is_ok());
+        assert!(validate(&s, &odd_items, SchemaFit::Strict).is_err());
+        // The envelope itself is still checked: its type, required fields,
+        // their types and enums, and the arrays' lengths.
+        let cases = [
+            (json!([]), "$: expected object"),
+            (json!({"scenes": []}), "missing required field \"logline\""),
+            (
+                json!({"logline": 3, "scenes": [1]}),
+                "$.logline: expected string",
+            ),
+            (
+                json!({"logline": "x", "scenes": {}}),
+                "$.scenes: expected array",
+            ),
+            (json!({"logline": "x", "scenes": []}), "at least 1"),
+            (
+                json!({"logline": "x", "mood": "sad", "scenes": [1]}),
+                "$.mood",
+            ),
+        ];
+        for (value, want) in cases {
+            let err = envelope(value).unwrap_err();
+            assert!(err.contains(want), "{err} should contain {want}");
+        }
+    }
+
+    #[test]
+    fn answers_that_miss_name_how_strictly_they_were_checked() {
+        let s = schema();
+        let text = r#"{"logline": "x", "scenes": [{"n": "one"}]}"#;
+        let err = parse_answer("m", text, &s, SchemaFit::Strict).unwrap_err();
+        assert_eq!(err.kind, alkemy_core::ProviderErrorKind::Malformed);
+        assert!(
+            err.message.contains("$.scenes[0].n: expected integer"),
+            "{err}"
+        );
+        assert!(parse_answer("m", text, &s, SchemaFit::Envelope).is_ok());
+        let err = parse_answer("m", "scenes: none", &s, SchemaFit::Envelope).unwrap_err();
+        assert!(err.message.contains("not JSON"), "{err}");
+        let err = parse_answer("m", "[]", &s, SchemaFit::Envelope).unwrap_err();
+        assert!(err.message.contains("the schema's envelope"), "{err}");
     }
 
     #[test]

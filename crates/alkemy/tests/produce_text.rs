@@ -74,6 +74,12 @@ struct Log {
 struct TextMock {
     /// Statuses to answer with before answering properly.
     faults: Mutex<Vec<u16>>,
+    /// Answers to give in prose (not JSON, billed all the same) before
+    /// answering properly.
+    prose: Mutex<u32>,
+    /// Whether the first scene's answer also holds a shot whose size is not
+    /// one of the schema's (`"MEDIUM"`).
+    bad_size: bool,
     log: Mutex<Log>,
 }
 
@@ -152,6 +158,17 @@ impl TextMock {
             let whole = first.lines;
             shots.push(shot("INSERT", &[], "", whole, "MOCK an insert of nothing"));
             shots.push(shot("MS", &["NOBODY"], "NOBODY", whole, "MOCK a stranger"));
+            if self.bad_size
+                && let Some((a, b, speaker)) = first.dialogue.first()
+            {
+                shots.push(shot(
+                    "MEDIUM",
+                    &[speaker],
+                    speaker,
+                    (*a, *b),
+                    "MOCK a size not in the schema",
+                ));
+            }
             out.push(json!({"scene": first.number, "shots": shots}));
         }
         if let Some(third) = scenes.get(2) {
@@ -190,7 +207,15 @@ impl TextMock {
             .and_then(|m| m["content"].as_str())
             .unwrap_or_default()
             .to_owned();
-        let content = self.answer(&prompt).to_string();
+        let content = {
+            let mut prose = self.prose.lock().unwrap();
+            if *prose > 0 {
+                *prose -= 1;
+                "Here are the shots you asked for: a close-up on each speaker.".to_owned()
+            } else {
+                self.answer(&prompt).to_string()
+            }
+        };
         ResponseTemplate::new(200).set_body_json(json!({
             "id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4.1-mini",
             "choices": [{"index": 0, "finish_reason": "stop",
@@ -217,10 +242,23 @@ struct Server {
 
 impl Server {
     fn start(runtime: &tokio::runtime::Runtime, faults: &[u16]) -> Self {
+        Self::start_with(runtime, faults, 0, false)
+    }
+
+    /// A mock that first fails with `faults`, then answers `prose` times in
+    /// prose, then properly (with a bad size among the shots if `bad_size`).
+    fn start_with(
+        runtime: &tokio::runtime::Runtime,
+        faults: &[u16],
+        prose: u32,
+        bad_size: bool,
+    ) -> Self {
         let server = runtime.block_on(MockServer::start());
         let uri = server.uri();
         let mock = Arc::new(TextMock {
             faults: Mutex::new(faults.to_vec()),
+            prose: Mutex::new(prose),
+            bad_size,
             log: Mutex::default(),
         });
         runtime.block_on(
@@ -671,4 +709,114 @@ fn shots_asks_the_model_only_when_told_and_quotes_and_caches_like_produce() {
         proposed
     );
     assert_eq!(server.requests(), 1, "the answer is cached");
+}
+
+#[test]
+fn one_shot_with_a_size_not_in_the_schema_is_turned_down_alone_at_the_first_answer() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = Server::start_with(&runtime, &[], 0, true);
+    let home = setup_home();
+    let out = home.path().join("film");
+    let report = json_of(&alkemy(
+        Some(&server),
+        home.path(),
+        &args(out.to_str().unwrap(), &["--budget", "0.10"]),
+    ));
+    assert_eq!(server.requests(), 1, "the answer was used, not retried");
+    let singles = server.mock.log.lock().unwrap().singles.len() as u64;
+    let p = &report["proposals"];
+    assert_eq!(p["accepted"].as_u64(), Some(singles), "{p}");
+    let rejected = p["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 4, "{rejected:?}");
+    let bad = rejected
+        .iter()
+        .find(|r| r["reason"].as_str().unwrap().contains("size"))
+        .unwrap_or_else(|| panic!("no reason names the size: {rejected:?}"));
+    assert!(
+        bad["reason"]
+            .as_str()
+            .unwrap()
+            .contains("unknown size \"MEDIUM\""),
+        "{bad}"
+    );
+    assert_eq!(bad["scene"], "1");
+    let shots = shots_of(&out);
+    assert!(
+        !shots
+            .iter()
+            .any(|s| s["description"] == "MOCK a size not in the schema")
+    );
+    let records = report["usage"]["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert!(records[0].get("rejected").is_none(), "{records:?}");
+    assert_eq!(money(&report["usage"]["total"]), ANSWER_COST);
+}
+
+#[test]
+fn an_answer_in_prose_is_charged_and_its_retry_must_fit_the_budget() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let home = setup_home();
+    let config = home.path().join("providers.toml");
+    std::fs::write(
+        &config,
+        "[retry]\nmax_attempts = 3\nbase_delay_ms = 5\nmax_delay_ms = 40\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+
+    // Within budget: the prose answer is charged, the retry answers.
+    let server = Server::start_with(&runtime, &[], 1, false);
+    let out = home.path().join("film");
+    let report = json_of(&alkemy(
+        Some(&server),
+        home.path(),
+        &args(
+            out.to_str().unwrap(),
+            &["--budget", "0.10", "--config", config],
+        ),
+    ));
+    assert_eq!(server.requests(), 2, "prose, then the answer");
+    let singles = server.mock.log.lock().unwrap().singles.len() as u64;
+    assert_eq!(report["proposals"]["accepted"].as_u64(), Some(singles));
+    let records = report["usage"]["records"].as_array().unwrap();
+    assert_eq!(records.len(), 2, "{records:?}");
+    let why = records[0]["rejected"].as_str().unwrap();
+    assert!(why.starts_with("malformed: answer is not JSON"), "{why}");
+    assert_eq!(money(&records[0]["cost"]), ANSWER_COST);
+    assert!(records[1].get("rejected").is_none(), "{records:?}");
+    assert_eq!(money(&report["usage"]["total"]), ANSWER_COST + ANSWER_COST);
+    assert_eq!(money(&report["usage"]["rejected"]), ANSWER_COST);
+    assert_eq!(money(&report["proposals"]["cost"]), ANSWER_COST);
+    let journal = std::fs::read_to_string(out.join(".alkemy/usage.jsonl")).unwrap();
+    assert_eq!(journal.lines().count(), 2, "{journal}");
+
+    // A budget that holds one request's quote but not a second after the
+    // charge: the retry is refused, nothing more is sent.
+    let server = Server::start_with(&runtime, &[], 1, false);
+    let out = home.path().join("tight");
+    let o = alkemy(
+        Some(&server),
+        home.path(),
+        &args(
+            out.to_str().unwrap(),
+            &["--budget", "0.085", "--config", config],
+        ),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.matches("nothing was sent").count(),
+        1,
+        "said once: {err}"
+    );
+    assert!(err.contains("$0.005 spent"), "the charge is counted: {err}");
+    assert_eq!(server.requests(), 1, "the retry was sent over budget");
+    let journal = std::fs::read_to_string(out.join(".alkemy/usage.jsonl")).unwrap();
+    let lines: Vec<Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{journal}");
+    assert_eq!(money(&lines[0]["cost"]), ANSWER_COST);
+    assert!(lines[0]["rejected"].is_string(), "{journal}");
 }

@@ -94,9 +94,9 @@ impl GeminiClient {
         self.send(id, request).await
     }
 
-    /// `models/{model}:generateContent`, with prompt- and candidate-level
-    /// safety refusals turned into `SafetyBlocked`.
-    async fn generate_content(
+    /// `models/{model}:generateContent`: the answer as it came, refusals
+    /// included (see [`refusal`]), so a caller can still read its usage.
+    async fn generate_content_raw(
         &self,
         id: &str,
         model: &str,
@@ -105,32 +105,51 @@ impl GeminiClient {
         let response = self
             .post_json(id, &format!("models/{model}:generateContent"), body)
             .await?;
-        let answer: GenerateContentResponse = http::read_json(id, response).await?;
-        if let Some(reason) = answer
-            .prompt_feedback
-            .as_ref()
-            .and_then(|f| f.block_reason.as_deref())
-        {
-            return Err(ProviderError::new(
-                id,
-                ProviderErrorKind::SafetyBlocked,
-                format!("prompt blocked by the safety filter ({reason})"),
-            ));
+        http::read_json(id, response).await
+    }
+
+    /// `models/{model}:generateContent`, with prompt- and candidate-level
+    /// safety refusals turned into `SafetyBlocked`.
+    async fn generate_content(
+        &self,
+        id: &str,
+        model: &str,
+        body: &Value,
+    ) -> Result<GenerateContentResponse, ProviderError> {
+        let answer = self.generate_content_raw(id, model, body).await?;
+        match refusal(id, &answer) {
+            Some(err) => Err(err),
+            None => Ok(answer),
         }
-        if let Some(reason) = answer
-            .candidates
-            .first()
-            .and_then(|c| c.finish_reason.as_deref())
-            .filter(|r| SAFETY_FINISH.contains(r))
-        {
-            return Err(ProviderError::new(
+    }
+}
+
+/// The safety refusal an answer carries, if any: a blocked prompt
+/// (`promptFeedback.blockReason`) or a candidate stopped by a filter.
+fn refusal(id: &str, answer: &GenerateContentResponse) -> Option<ProviderError> {
+    if let Some(reason) = answer
+        .prompt_feedback
+        .as_ref()
+        .and_then(|f| f.block_reason.as_deref())
+    {
+        return Some(ProviderError::new(
+            id,
+            ProviderErrorKind::SafetyBlocked,
+            format!("prompt blocked by the safety filter ({reason})"),
+        ));
+    }
+    answer
+        .candidates
+        .first()
+        .and_then(|c| c.finish_reason.as_deref())
+        .filter(|r| SAFETY_FINISH.contains(r))
+        .map(|reason| {
+            ProviderError::new(
                 id,
                 ProviderErrorKind::SafetyBlocked,
                 format!("answer stopped by the safety filter ({reason})"),
-            ));
-        }
-        Ok(answer)
-    }
+            )
+        })
 }
 
 /// Classifies a Gemini error response. Beyond the generic mapping: an invalid

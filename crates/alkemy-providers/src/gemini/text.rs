@@ -5,9 +5,10 @@ use alkemy_core::{Money, ProviderError, TextModel, TextRequest, TextResponse, To
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::{GeminiClient, token_upper_bound};
+use super::wire::{GenerateContentResponse, UsageMetadata};
+use super::{GeminiClient, refusal, token_upper_bound};
 use crate::http::malformed;
-use crate::prices::Price;
+use crate::prices::{Price, bill_rejected_text};
 use crate::schema;
 
 /// A Gemini text model (`gemini:gemini-2.5-flash`, `gemini:gemini-2.5-pro`…).
@@ -60,15 +61,45 @@ impl TextModel for GeminiText {
     fn quote(&self, request: &TextRequest) -> Money {
         let schema = request.schema.to_string();
         let input = token_upper_bound(&[&request.system, &request.prompt, &schema]);
-        self.price
-            .tokens(input, u64::from(request.max_output_tokens))
+        self.price.text(TokenUsage {
+            input,
+            output: u64::from(request.max_output_tokens),
+        })
     }
 
     async fn generate(&self, request: &TextRequest) -> Result<TextResponse, ProviderError> {
         let answer = self
             .client
-            .generate_content(&self.id, &self.model, &Self::body(request))
+            .generate_content_raw(&self.id, &self.model, &Self::body(request))
             .await?;
+        // An answer arrived: Google billed it whether or not it is used.
+        let usage = answer.usage_metadata.as_ref().map(UsageMetadata::tokens);
+        match self.read(&answer, request) {
+            Ok(json) => {
+                let usage = usage.unwrap_or_default();
+                Ok(TextResponse {
+                    json,
+                    usage,
+                    model: self.id.clone(),
+                    cost: self.price.text(usage),
+                })
+            }
+            Err(err) => Err(bill_rejected_text(err, &self.price, usage)),
+        }
+    }
+}
+
+impl GeminiText {
+    /// The JSON answer, or why it cannot be used (a safety refusal, no
+    /// candidate, an answer cut off or not fitting the schema).
+    fn read(
+        &self,
+        answer: &GenerateContentResponse,
+        request: &TextRequest,
+    ) -> Result<Value, ProviderError> {
+        if let Some(err) = refusal(&self.id, answer) {
+            return Err(err);
+        }
         let candidate = answer
             .candidates
             .first()
@@ -89,17 +120,6 @@ impl TextModel for GeminiText {
                 ),
             ));
         }
-        let json = schema::parse_answer(&self.id, text.trim(), &request.schema)?;
-        let meta = answer.usage_metadata.unwrap_or_default();
-        let usage = TokenUsage {
-            input: meta.prompt_token_count,
-            output: meta.candidates_token_count + meta.thoughts_token_count,
-        };
-        Ok(TextResponse {
-            json,
-            usage,
-            model: self.id.clone(),
-            cost: self.price.tokens(usage.input, usage.output),
-        })
+        schema::parse_answer(&self.id, text.trim(), &request.schema, request.fit)
     }
 }

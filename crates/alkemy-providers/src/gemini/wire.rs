@@ -2,6 +2,7 @@
 //! documented for `v1beta`. Only the fields Alkemy reads are declared;
 //! unknown fields are ignored so additions on Google's side do not break us.
 
+use alkemy_core::TokenUsage;
 use serde::Deserialize;
 
 /// `GenerateContentResponse`.
@@ -58,6 +59,16 @@ pub(crate) struct UsageMetadata {
     pub candidates_token_count: u64,
     #[serde(default)]
     pub thoughts_token_count: u64,
+}
+
+impl UsageMetadata {
+    /// The billed tokens: thinking tokens are billed as output.
+    pub(crate) fn tokens(&self) -> TokenUsage {
+        TokenUsage {
+            input: self.prompt_token_count,
+            output: self.candidates_token_count + self.thoughts_token_count,
+        }
+    }
 }
 
 /// A long-running operation.

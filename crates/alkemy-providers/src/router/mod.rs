@@ -11,6 +11,9 @@
 //!             └── fall-through (safety, quota, model gone, over budget, open
 //!                 breaker, retries spent): next member, reason recorded
 //!        success: settle budget, record usage, store in cache
+//!        answer turned down but billed (malformed, cut off, refused, with
+//!          usage): settle its cost, record it marked rejected, then retry or
+//!          fall through as its kind says (the retry must fit what is left)
 //!        fatal (bad key, bad request): stop
 //! ```
 //!
@@ -38,7 +41,7 @@ use std::time::Instant;
 use alkemy_core::{
     Capability, ContentHash, ErrorClass, GeneratedImage, GeneratedVideo, IdentityTrainer,
     ImageModel, ImageRequest, Money, ProviderError, ProviderErrorKind, Skipped, TextModel,
-    TextRequest, TextResponse, TrainRequest, TrainedIdentity, UsageRecord, VideoModel,
+    TextRequest, TextResponse, TrainRequest, TrainedIdentity, Units, UsageRecord, VideoModel,
     VideoRequest,
 };
 use async_trait::async_trait;
@@ -218,6 +221,42 @@ fn describe(err: &ProviderError) -> String {
     format!("{what}: {}", err.message)
 }
 
+/// Why an answer that arrived (and was billed) was turned down, for the
+/// ledger.
+fn rejection(err: &ProviderError) -> String {
+    let what = match err.kind {
+        ProviderErrorKind::Malformed => "malformed",
+        ProviderErrorKind::SafetyBlocked => "refused by the safety filter",
+        _ => "not used",
+    };
+    format!("{what}: {}", err.message)
+}
+
+/// The ledger's record of one billed call to `model` for `request`, whose
+/// cache key under the member called is `key`.
+fn usage_record<Req: Routable>(
+    model: String,
+    request: &Req,
+    key: ContentHash,
+    units: Vec<Units>,
+    cost: Money,
+    skipped: Vec<Skipped>,
+    rejected: Option<String>,
+) -> UsageRecord {
+    UsageRecord {
+        provider: provider_of(&model).to_owned(),
+        request_hash: key,
+        model,
+        capability: Req::CAPABILITY,
+        units,
+        cost,
+        shot_id: request.shot_id().map(str::to_owned),
+        at_ms: crate::now_ms(),
+        skipped,
+        rejected,
+    }
+}
+
 impl<Req: Routable, Out: Outcome> Route<Req, Out> {
     fn new(members: Vec<Arc<dyn Member<Req, Out>>>) -> Self {
         let ids = members.iter().map(|m| m.id().to_owned()).collect();
@@ -364,17 +403,15 @@ impl<Req: Routable, Out: Outcome> Route<Req, Out> {
                         } else {
                             out.model().to_owned()
                         };
-                        shared.options.ledger.record(UsageRecord {
-                            provider: provider_of(&model).to_owned(),
+                        shared.options.ledger.record(usage_record(
                             model,
-                            capability,
-                            units: out.units(),
+                            request,
+                            key,
+                            out.units(),
                             cost,
-                            shot_id: request.shot_id().map(str::to_owned),
-                            request_hash: key,
-                            at_ms: crate::now_ms(),
                             skipped,
-                        });
+                            None,
+                        ));
                         if let (Some(cache), true) = (&shared.options.cache, cacheable(id)) {
                             let (meta, blobs) = out.to_parts();
                             if let Err(e) = cache.put(&key, capability, id, meta, &blobs) {
@@ -383,8 +420,25 @@ impl<Req: Routable, Out: Outcome> Route<Req, Out> {
                         }
                         return Ok(out);
                     }
-                    Err(err) => {
-                        reservation.release().await;
+                    Err(mut err) => {
+                        match err.billed.take() {
+                            // The answer arrived and the provider billed it,
+                            // though it is not used: charged like a result,
+                            // so a retry must fit in what is left.
+                            Some(billed) => {
+                                reservation.settle(billed.cost).await;
+                                shared.options.ledger.record(usage_record(
+                                    id.to_owned(),
+                                    request,
+                                    cache_key(id, request),
+                                    billed.units,
+                                    billed.cost,
+                                    Vec::new(),
+                                    Some(rejection(&err)),
+                                ));
+                            }
+                            None => reservation.release().await,
+                        }
                         shared.breaker_report(provider, Err(&err.kind));
                         tracing::info!("{id} {capability}: attempt {} failed: {err}", attempt + 1);
                         match err.class() {

@@ -130,10 +130,7 @@ impl Outcome for TextResponse {
         &self.model
     }
     fn units(&self) -> Vec<Units> {
-        vec![
-            Units::new(UnitKind::InputToken, self.usage.input),
-            Units::new(UnitKind::OutputToken, self.usage.output),
-        ]
+        self.usage.units()
     }
     fn to_parts(&self) -> (serde_json::Value, Vec<&[u8]>) {
         (serde_json::to_value(self).unwrap_or_default(), vec![])

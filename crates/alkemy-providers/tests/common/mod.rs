@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use alkemy_core::{AspectRatio, ImageRequest, InputImage, TextRequest, VideoRequest};
+use alkemy_core::{AspectRatio, ImageRequest, InputImage, SchemaFit, TextRequest, VideoRequest};
 use alkemy_providers::backoff::PollPolicy;
 use alkemy_providers::{Endpoints, Keys, PriceTable, Registry, Timeouts};
 use serde_json::json;
@@ -129,5 +129,6 @@ pub fn text_request() -> TextRequest {
         }),
         temperature: Some(0.2),
         max_output_tokens: 256,
+        fit: SchemaFit::Strict,
     }
 }

@@ -1115,6 +1115,11 @@ macro_rules! impl_store {
                     request_hash: hash(&get::<String>(r, "request_hash")?)?,
                     at_ms: u64::try_from(made_at).unwrap_or(0),
                     skipped: Vec::new(),
+                    // Paid, but its result never reached a finished job.
+                    rejected: Some(
+                        "paid during a job attempt that did not finish (it failed or its worker stopped)"
+                            .to_owned(),
+                    ),
                 };
                 let u = UsageRecord {
                     id: alkemy_core::UsageId::generate(),

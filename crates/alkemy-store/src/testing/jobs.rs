@@ -204,6 +204,7 @@ impl JobHandler for Frame {
                     request_hash: inputs,
                     at_ms: 0,
                     skipped: Vec::new(),
+                    rejected: None,
                 },
             }],
         })

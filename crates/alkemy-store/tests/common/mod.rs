@@ -232,6 +232,7 @@ pub fn usage(cents: i64, project: Option<alkemy_core::ProjectId>) -> alkemy_stor
             request_hash: alkemy_core::ContentHash::of_bytes(b"request"),
             at_ms: 1_700_000_000_000,
             skipped: vec![],
+            rejected: None,
         },
     }
 }

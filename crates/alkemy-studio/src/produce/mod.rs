@@ -202,9 +202,11 @@ pub enum ProduceError {
         /// The script's file name.
         name: String,
     },
-    /// The text model failed in a way the user must fix (key, budget).
+    /// The text model failed in a way the user must fix (key, budget). The
+    /// provider's error is in the message, not a `source`, so a full chain
+    /// (`{:#}`) does not say it twice.
     #[error("shot proposals: {0}")]
-    Proposals(#[source] ProviderError),
+    Proposals(ProviderError),
     /// A model failed for a shot after its retries and fallbacks.
     #[error("shot {shot}: {stage}: {source}")]
     Model {

@@ -345,10 +345,7 @@ impl<'a> Composer<'a> {
             w.end(r, start);
         }
         if let Some(speaker) = &shot.speaker
-            && shot
-                .cast
-                .iter()
-                .any(|f| f.name == speaker && !f.foreground)
+            && shot.cast.iter().any(|f| f.name == speaker && !f.foreground)
         {
             let start = w.begin();
             self.push_title(&mut w.text, speaker);

@@ -12,6 +12,14 @@
 //! shot list keeps every invariant the rules guarantee whatever the model
 //! says.
 //!
+//! Design decision: the requests ask the provider layer to check only the
+//! answer's envelope ([`SchemaFit::Envelope`]): the answer must be JSON with
+//! a `scenes` array, and each scene entry and shot is left to the checks
+//! here, which turn down one bad shot (an unknown size, a string where a
+//! line number belongs) with its reason and keep the rest. Checked strictly,
+//! one bad enum value would make the whole answer malformed, retried and
+//! paid for again, and possibly lost.
+//!
 //! Design decision: the requests are built before anything is sent
 //! ([`ProposalRequests`]), from the breakdown and the rules' plan alone, so a
 //! production can quote them ([`ProposalRequests::quote`]) and refuse an
@@ -23,7 +31,8 @@ pub mod schema;
 mod validate;
 
 use alkemy_core::{
-    Breakdown, ErrorClass, Money, ProviderError, Shot, ShotList, TextModel, TextRequest, TokenUsage,
+    Breakdown, ErrorClass, Money, ProviderError, SchemaFit, Shot, ShotList, TextModel, TextRequest,
+    TokenUsage,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -101,9 +110,18 @@ pub struct Proposed {
 
 /// A failure that must stop planning: the user has to act (wrong key,
 /// budget spent, cancelled). Transient failures fall back to the rules.
+///
+/// The provider's error is in the message and deliberately not a `source`:
+/// an error chain printed in full (`{:#}`) would say it twice.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("shot proposals: {0}")]
-pub struct ProposeError(#[from] pub ProviderError);
+pub struct ProposeError(pub ProviderError);
+
+impl From<ProviderError> for ProposeError {
+    fn from(e: ProviderError) -> Self {
+        Self(e)
+    }
+}
 
 /// What sending the proposal requests would cost, before anything is sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -166,6 +184,9 @@ impl ProposalRequests {
                     schema: schema::schema(),
                     temperature: ask.temperature,
                     max_output_tokens: ask.max_output_tokens,
+                    // Every shot is validated here, one by one: a bad field
+                    // turns down its shot, not the answer (and its retry).
+                    fit: SchemaFit::Envelope,
                 };
                 (group.to_vec(), request)
             })
@@ -288,19 +309,23 @@ fn read_answer(
     };
     let mut used = false;
     for raw in scenes {
-        let parsed: Result<schema::RawScene, _> = serde_json::from_value(raw.clone());
-        let Ok(parsed) = parsed else {
+        let number = match raw.get("scene") {
+            Some(Value::String(s)) => Some(s.trim().to_owned()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let (Some(number), Some(Value::Array(shots))) = (number.clone(), raw.get("shots")) else {
+            let reason = if raw.is_object() && number.is_some() {
+                "its \"shots\" is not a list".to_owned()
+            } else {
+                "a scene entry is not {scene, shots}".to_owned()
+            };
             report.rejected.push(Rejection {
-                scene: None,
+                scene: number,
                 shot: None,
-                reason: "a scene entry is not {scene, shots}".to_owned(),
+                reason,
             });
             continue;
-        };
-        let number = match &parsed.scene {
-            Value::String(s) => s.trim().to_owned(),
-            Value::Number(n) => n.to_string(),
-            _ => String::new(),
         };
         let Some(&i) = group
             .iter()
@@ -321,7 +346,7 @@ fn read_answer(
             });
             continue;
         }
-        answers[i] = Some(parsed.shots);
+        answers[i] = Some(shots.clone());
         used = true;
     }
     used

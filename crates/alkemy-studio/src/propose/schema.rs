@@ -184,12 +184,3 @@ pub struct RawShot {
     /// One line.
     pub description: Value,
 }
-
-/// One scene of the answer.
-#[derive(Debug, Clone, Deserialize)]
-pub struct RawScene {
-    /// Scene number (a number is accepted too).
-    pub scene: Value,
-    /// Its shots.
-    pub shots: Vec<Value>,
-}

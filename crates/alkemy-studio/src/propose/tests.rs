@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use alkemy_core::{Beat, CameraMovement, ProviderErrorKind, ShotSize, TextResponse};
+use alkemy_core::{Beat, CameraMovement, ProviderErrorKind, SchemaFit, ShotSize, TextResponse};
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -332,4 +332,186 @@ fn requests_are_built_and_quoted_before_anything_is_sent() {
     let all = ProposalRequests::new(&b, &PlanOptions::default(), &ask());
     assert_eq!(all.len(), 2);
     assert_eq!(all.quote(&model).scenes, 2);
+}
+
+#[test]
+fn proposals_ask_only_for_the_envelope_and_leave_the_shots_to_the_checks_here() {
+    let b = breakdown();
+    let requests = ProposalRequests::new(&b, &PlanOptions::default(), &ask());
+    assert!(
+        requests.requests().all(|r| r.fit == SchemaFit::Envelope),
+        "a strict fit would make one bad shot lose the whole answer"
+    );
+}
+
+#[test]
+fn one_bad_field_turns_down_its_shot_and_keeps_the_rest_of_the_answer() {
+    let b = breakdown();
+    let mut bad_enum = shot(
+        "MEDIUM",
+        &["STEEL", "BRICK"],
+        "STEEL",
+        lines(&b, 0, 1),
+        "bad size",
+    );
+    bad_enum["angle"] = json!("eye_level");
+    let mut wrong_type = shot("MS", &["BRICK"], "", lines(&b, 0, 0), "size is a number");
+    wrong_type["size"] = json!(5);
+    let mut words_for_lines = shot("MS", &["BRICK"], "", lines(&b, 0, 0), "lines in words");
+    words_for_lines["first_line"] = json!("twelve");
+    let mut speaker_object = shot("CU", &["BRICK"], "", lines(&b, 0, 2), "speaker object");
+    speaker_object["speaker"] = json!({"name": "BRICK"});
+    // Extra fields, a cast given as one string and a lens as text: accepted,
+    // repaired where needed.
+    let mut loose = shot("CU", &["STEEL"], "STEEL", lines(&b, 0, 3), "Steel grins");
+    loose["focus_puller"] = json!("Ann");
+    loose["lens_mm"] = json!("85");
+    loose["cast"] = json!("STEEL");
+    let answer = json!({"scenes": [
+        {"scene": 1, "shots": [
+            bad_enum,
+            shot("CU", &["BRICK"], "BRICK", lines(&b, 0, 2), "Brick, suspicious"),
+            wrong_type,
+            null,
+            42,
+            "CU",
+            ["CU", "eye_level", "static"],
+            words_for_lines,
+            speaker_object,
+            {},
+            loose,
+        ]},
+        {"scene": "2", "shots": "none today"},
+    ]});
+    let model = Canned::new(vec![Ok(answer)]);
+    let ask = ProposalOptions {
+        scenes_per_request: 2,
+        ..ProposalOptions::default()
+    };
+    let out = block_on(plan_with_model(&b, &PlanOptions::default(), &model, &ask)).unwrap();
+    assert_eq!(model.seen.lock().unwrap().len(), 1, "one request, no retry");
+    assert_eq!(out.report.answered, 1);
+    assert_eq!(out.report.accepted, 2, "{:#?}", out.report);
+    let rejected: Vec<(Option<usize>, &str)> = out
+        .report
+        .rejected
+        .iter()
+        .map(|r| (r.shot, r.reason.as_str()))
+        .collect();
+    // The answer's scene entries are read first, then each scene's shots.
+    let want: [(Option<usize>, &str); 10] = [
+        (None, "its \"shots\" is not a list"),
+        (Some(0), "unknown size \"MEDIUM\""),
+        (Some(2), "unknown size 5"),
+        (Some(3), "shot null is not an object"),
+        (Some(4), "shot 42 is not an object"),
+        (Some(5), "shot \"CU\" is not an object"),
+        (Some(6), "is not an object"),
+        (Some(7), "missing first_line/last_line"),
+        (Some(8), "speaker {\"name\":\"BRICK\"} is not a name"),
+        (Some(9), "unknown size null"),
+    ];
+    assert_eq!(rejected.len(), want.len(), "{rejected:#?}");
+    for ((shot, reason), (want_shot, want_reason)) in rejected.iter().zip(want) {
+        assert_eq!(*shot, want_shot, "{reason}");
+        assert!(
+            reason.contains(want_reason),
+            "{reason:?} should say {want_reason:?}"
+        );
+    }
+    assert_eq!(out.report.rejected[0].scene.as_deref(), Some("2"));
+    let repaired: Vec<&str> = out
+        .report
+        .repaired
+        .iter()
+        .map(|r| r.reason.as_str())
+        .collect();
+    assert!(
+        repaired
+            .iter()
+            .any(|r| r.contains("cast \"STEEL\" ignored: not a list")),
+        "{repaired:?}"
+    );
+    assert!(
+        repaired.iter().any(|r| r.contains("added speaker STEEL")),
+        "{repaired:?}"
+    );
+    let grins = out
+        .list
+        .shots
+        .iter()
+        .find(|s| s.description == "Steel grins")
+        .unwrap();
+    assert_eq!((grins.lens_mm, grins.cast[0].name.as_str()), (85, "STEEL"));
+    assert!(
+        out.list
+            .shots
+            .iter()
+            .any(|s| s.description == "Brick, suspicious")
+    );
+    assert_lines_covered(&b, &out.list);
+}
+
+#[test]
+fn any_json_in_any_field_is_checked_without_panicking() {
+    let b = breakdown();
+    let fields = [
+        "size",
+        "angle",
+        "movement",
+        "lens_mm",
+        "cast",
+        "speaker",
+        "subject",
+        "first_line",
+        "last_line",
+        "duration_s",
+        "description",
+    ];
+    let odd = [
+        json!(null),
+        json!(true),
+        json!(-1),
+        json!(0),
+        json!(1e300),
+        json!(-0.5),
+        json!(""),
+        json!("x"),
+        json!([]),
+        json!([1, null, "BRICK"]),
+        json!({}),
+        json!({"a": {"b": []}}),
+        json!("É".repeat(10_000)),
+    ];
+    let base = shot("MCU", &["BRICK"], "BRICK", lines(&b, 0, 2), "base");
+    let mut shots = Vec::new();
+    let mut changed = Vec::new();
+    for field in fields {
+        for value in &odd {
+            let mut s = base.clone();
+            s[field] = value.clone();
+            shots.push(s);
+            changed.push(field);
+        }
+    }
+    let n = shots.len();
+    let model = Canned::new(vec![Ok(
+        json!({"scenes": [{"scene": "1", "shots": shots}]}),
+    )]);
+    let ask = ProposalOptions {
+        scenes_per_request: 2,
+        max_shots_per_scene: n,
+        ..ProposalOptions::default()
+    };
+    let out = block_on(plan_with_model(&b, &PlanOptions::default(), &model, &ask)).unwrap();
+    assert_eq!(out.report.accepted as usize + out.report.rejected.len(), n);
+    for r in &out.report.rejected {
+        let field = changed[r.shot.unwrap()];
+        assert!(
+            r.reason.contains(field),
+            "shot with an odd {field} turned down for {:?}",
+            r.reason
+        );
+    }
+    assert_lines_covered(&b, &out.list);
 }

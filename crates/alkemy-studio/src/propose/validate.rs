@@ -111,8 +111,16 @@ pub fn check(
     stage: &Stage,
     raw: &Value,
 ) -> Result<Checked, String> {
+    // Serde would also read a struct from an array, positionally; a shot is
+    // an object or nothing.
+    if !raw.is_object() {
+        return Err(format!(
+            "shot {} is not an object",
+            excerpt(&raw.to_string(), 60)
+        ));
+    }
     let raw: RawShot =
-        serde_json::from_value(raw.clone()).map_err(|_| "not an object".to_owned())?;
+        serde_json::from_value(raw.clone()).map_err(|e| format!("shot is unreadable: {e}"))?;
     let mut notes = Vec::new();
     let size = parse_size(&raw.size).ok_or_else(|| format!("unknown size {}", raw.size))?;
     let angle = parse_angle(&raw.angle).ok_or_else(|| format!("unknown angle {}", raw.angle))?;
@@ -130,30 +138,43 @@ pub fn check(
     };
     if !span_ok || !contains(scene.span, span) {
         return Err(format!(
-            "lines {first}-{last} are outside the scene (lines {}-{})",
+            "first_line {first} to last_line {last} lie outside the scene (lines {}-{})",
             scene.span.start_line, scene.span.end_line
         ));
     }
 
     let mut cast: Vec<String> = Vec::new();
-    if let Value::Array(names) = &raw.cast {
-        for n in names {
-            let Some(name) = text(n) else { continue };
-            match canonical(breakdown, scene, &name) {
-                Some(c) if !cast.iter().any(|x| x == c) => cast.push(c.to_owned()),
-                Some(_) => {}
-                None => notes.push(format!("dropped {name:?}: not in the scene")),
+    match &raw.cast {
+        Value::Array(names) => {
+            for n in names {
+                let Some(name) = text(n) else {
+                    if !n.is_null() && n.as_str().is_none_or(|s| !s.trim().is_empty()) {
+                        notes.push(format!("dropped cast entry {n}: not a name"));
+                    }
+                    continue;
+                };
+                match canonical(breakdown, scene, &name) {
+                    Some(c) if !cast.iter().any(|x| x == c) => cast.push(c.to_owned()),
+                    Some(_) => {}
+                    None => notes.push(format!("dropped {name:?}: not in the scene")),
+                }
             }
         }
+        Value::Null => {}
+        other => notes.push(format!("cast {other} ignored: not a list of names")),
     }
 
-    let speaker = match text(&raw.speaker) {
-        None => None,
-        Some(name) => Some(
-            canonical(breakdown, scene, &name)
-                .ok_or_else(|| format!("speaker {name:?} is not in the scene"))?
-                .to_owned(),
-        ),
+    let speaker = match &raw.speaker {
+        Value::Null => None,
+        Value::String(_) => match text(&raw.speaker) {
+            None => None,
+            Some(name) => Some(
+                canonical(breakdown, scene, &name)
+                    .ok_or_else(|| format!("speaker {name:?} is not in the scene"))?
+                    .to_owned(),
+            ),
+        },
+        other => return Err(format!("speaker {other} is not a name")),
     };
     let lines_in_span: Vec<(&String, &String, bool)> = scene
         .beats

@@ -269,9 +269,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     usage,
                 })?;
             } else {
-                print_report(&report, proposals.as_ref(), started.elapsed().as_secs_f64());
+                print_report(
+                    &report,
+                    proposals.as_ref(),
+                    usage.rejected,
+                    started.elapsed().as_secs_f64(),
+                );
                 let proposals_cost = proposals.as_ref().map_or(Money::ZERO, |p| p.cost);
-                print_usage(&usage, report.cost + proposals_cost);
+                print_usage(&usage, report.cost + proposals_cost + usage.rejected);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -397,9 +402,13 @@ struct Produced<'a> {
 struct Usage {
     /// What the calls cost, by the ledger.
     total: Money,
+    /// Of `total`, what answers the providers billed but that were turned
+    /// down (malformed, cut off, refused) cost.
+    rejected: Money,
     /// Where the ledger is kept, relative to the output folder.
     journal: Option<String>,
-    /// One record per successful call, with the models passed over.
+    /// One record per billed call, with the models passed over; a turned-down
+    /// answer's record says why (`rejected`).
     records: Vec<UsageRecord>,
 }
 
@@ -408,6 +417,7 @@ impl Usage {
         let records = providers.run_usage();
         Self {
             total: UsageRecord::total(&records),
+            rejected: UsageRecord::total(records.iter().filter(|r| r.is_rejected())),
             journal: (!providers.is_offline())
                 .then(|| format!("{}/{USAGE_JOURNAL}", journal::STATE_DIR)),
             records,
@@ -535,14 +545,30 @@ fn print_usage(usage: &Usage, recorded: Money) {
     if usage.records.is_empty() {
         return;
     }
-    let mut by_model: BTreeMap<&str, (u64, Money)> = BTreeMap::new();
+    let mut by_model: BTreeMap<(bool, &str), (u64, Money)> = BTreeMap::new();
     for r in &usage.records {
-        let e = by_model.entry(r.model.as_str()).or_default();
+        let e = by_model
+            .entry((r.is_rejected(), r.model.as_str()))
+            .or_default();
         e.0 += 1;
         e.1 += r.cost;
     }
-    for (model, (calls, cost)) in by_model {
-        println!("  paid    {calls:>4} × {model:<24} {cost}");
+    for ((rejected, model), (calls, cost)) in by_model {
+        if rejected {
+            println!(
+                "  paid    {calls:>4} × {model:<24} {cost}   (answers turned down: billed, not used)"
+            );
+        } else {
+            println!("  paid    {calls:>4} × {model:<24} {cost}");
+        }
+    }
+    for r in usage.records.iter() {
+        if let Some(why) = &r.rejected {
+            println!(
+                "  turned down {} answer of {}: {why}",
+                r.capability, r.model
+            );
+        }
     }
     for r in usage.records.iter().filter(|r| !r.skipped.is_empty()) {
         let passed: Vec<String> = r
@@ -579,7 +605,12 @@ fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_report(report: &Report, proposals: Option<&ProposalReport>, seconds: f64) {
+fn print_report(
+    report: &Report,
+    proposals: Option<&ProposalReport>,
+    rejected: Money,
+    seconds: f64,
+) {
     let fps = u64::from(report.fps.max(1));
     let s = report.frames.div_ceil(fps);
     println!(
@@ -606,9 +637,14 @@ fn print_report(report: &Report, proposals: Option<&ProposalReport>, seconds: f6
     );
     if let Some(p) = proposals {
         println!("  shots   {}", proposals_summary(p, true));
+        let turned_down = if rejected == Money::ZERO {
+            String::new()
+        } else {
+            format!(", {rejected} answers billed but turned down")
+        };
         println!(
-            "  cost    {} ({} frames and clips, {} shot proposals)",
-            report.cost + p.cost,
+            "  cost    {} ({} frames and clips, {} shot proposals{turned_down})",
+            report.cost + p.cost + rejected,
             report.cost,
             p.cost
         );
