@@ -207,16 +207,17 @@ pub enum ProduceError {
     /// (`{:#}`) does not say it twice.
     #[error("shot proposals: {0}")]
     Proposals(ProviderError),
-    /// A model failed for a shot after its retries and fallbacks.
-    #[error("shot {shot}: {stage}: {source}")]
+    /// A model failed for a shot after its retries and fallbacks. The
+    /// provider's error is in the message, not a `source`, so a full chain
+    /// (`{:#}`) does not say it twice.
+    #[error("shot {shot}: {stage}: {error}")]
     Model {
         /// The shot id.
         shot: String,
         /// Frames or clips.
         stage: Stage,
         /// What the model said.
-        #[source]
-        source: ProviderError,
+        error: ProviderError,
     },
     /// A model answered with nothing usable.
     #[error("shot {shot}: {stage}: {model} returned {what}")]
@@ -266,8 +267,8 @@ impl ProduceError {
             ProduceError::Script { .. }
             | ProduceError::NoScenes { .. }
             | ProduceError::Empty { .. } => true,
-            ProduceError::Model { source, .. } | ProduceError::Proposals(source) => matches!(
-                source.kind,
+            ProduceError::Model { error, .. } | ProduceError::Proposals(error) => matches!(
+                error.kind,
                 alkemy_core::ProviderErrorKind::BadRequest
                     | alkemy_core::ProviderErrorKind::Unauthorized
                     | alkemy_core::ProviderErrorKind::BudgetExceeded
@@ -1142,10 +1143,10 @@ pub async fn make_frame(
     let images = model
         .generate(&request)
         .await
-        .map_err(|source| ProduceError::Model {
+        .map_err(|error| ProduceError::Model {
             shot: shot.id.to_string(),
             stage: Stage::Frames,
-            source,
+            error,
         })?;
     let bad = |what: &str| ProduceError::BadOutput {
         shot: shot.id.to_string(),
@@ -1244,10 +1245,10 @@ pub async fn make_clip(
     let video = model
         .generate(&request)
         .await
-        .map_err(|source| ProduceError::Model {
+        .map_err(|error| ProduceError::Model {
             shot: shot.id.to_string(),
             stage: Stage::Clips,
-            source,
+            error,
         })?;
     if video.bytes.is_empty() {
         return Err(ProduceError::BadOutput {
@@ -1636,4 +1637,41 @@ fn manifest(ctx: &Ctx, x: &ExportInputs<'_>) -> alkemy_export::Manifest {
         }
     }
     manifest
+}
+
+#[cfg(test)]
+mod tests {
+    use alkemy_core::{ProviderError, ProviderErrorKind};
+
+    use super::{ProduceError, Stage};
+
+    /// Full chains (`{:#}`, as the CLI prints them) follow `source()`: a
+    /// provider error both in the message and as the source would be said
+    /// twice.
+    #[test]
+    fn model_errors_say_the_providers_message_once() {
+        let error = ProviderError::new(
+            "fal:flux-dev",
+            ProviderErrorKind::Unauthorized,
+            "the key was rejected",
+        );
+        let errors = [
+            ProduceError::Model {
+                shot: "sc1-1".to_owned(),
+                stage: Stage::Frames,
+                error: error.clone(),
+            },
+            ProduceError::Proposals(error),
+        ];
+        for err in errors {
+            let mut chain = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(s) = source {
+                chain.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            assert_eq!(chain.matches("the key was rejected").count(), 1, "{chain}");
+            assert!(err.is_bad_input(), "a rejected key is the user's to fix");
+        }
+    }
 }

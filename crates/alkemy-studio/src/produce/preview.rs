@@ -457,10 +457,10 @@ async fn local_clip(
     let video = model
         .generate(&request)
         .await
-        .map_err(|source| ProduceError::Model {
+        .map_err(|error| ProduceError::Model {
             shot: shot.id.to_string(),
             stage: Stage::Animatic,
-            source,
+            error,
         })?;
     let bytes = video.bytes;
     let copy = bytes.clone();
