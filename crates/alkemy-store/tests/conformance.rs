@@ -58,6 +58,7 @@ conformance!(
     bundles_and_duplicates_copy_everything,
     concurrent_budget_holds_never_pass_the_limit,
     budget_holds_settle_release_and_become_usage,
+    turned_down_answers_stay_charged_when_a_job_commits,
     expired_budget_holds_stop_counting,
     budget_holds_are_tenant_isolated,
 );
@@ -1810,6 +1811,64 @@ async fn budget_holds_settle_release_and_become_usage(store: Arc<dyn Store>) {
             .await
             .unwrap(),
     );
+}
+
+/// A job that paid for an answer it turned down, asked again and kept the
+/// second: its results' usage covers only the second, and the first stays
+/// charged as a usage record of its own.
+async fn turned_down_answers_stay_charged_when_a_job_commits(store: Arc<dyn Store>) {
+    let (alice, p, claimed) = budgeted(&store, Some(usd("1.00")), 1, 60_000).await;
+    let lease = &claimed[0].lease;
+    let first = held(
+        store
+            .reserve_budget(lease, usd("0.10"), &call("sc1-1"))
+            .await
+            .unwrap(),
+    );
+    store
+        .settle_budget(lease, first.id, usd("0.04"))
+        .await
+        .unwrap();
+    let second = held(
+        store
+            .reserve_budget(lease, usd("0.10"), &call("sc1-1"))
+            .await
+            .unwrap(),
+    );
+    store
+        .settle_budget(lease, second.id, usd("0.06"))
+        .await
+        .unwrap();
+    store
+        .complete_job(
+            lease,
+            JobOutput {
+                usage: vec![common::usage(6, None)],
+                ..JobOutput::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let s = store.budget_status(alice, p).await.unwrap();
+    assert_eq!((s.spent, s.held), (usd("0.10"), Money::ZERO));
+    assert_eq!(store.project_spend(alice, p).await.unwrap(), usd("0.10"));
+    let mut usage = store.usage(alice, Some(p)).await.unwrap();
+    usage.sort_by_key(|u| u.record.cost);
+    assert_eq!(usage.len(), 2, "{usage:#?}");
+    assert_eq!(usage[0].record.cost, usd("0.04"));
+    assert_eq!(usage[0].record.shot_id.as_deref(), Some("sc1-1"));
+    assert!(
+        usage[0]
+            .record
+            .rejected
+            .as_deref()
+            .is_some_and(|why| why.contains("turned down")),
+        "{:?}",
+        usage[0].record
+    );
+    assert_eq!(usage[1].record.cost, usd("0.06"));
+    assert!(!usage[1].record.is_rejected());
 }
 
 async fn expired_budget_holds_stop_counting(store: Arc<dyn Store>) {

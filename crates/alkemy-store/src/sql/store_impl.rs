@@ -1079,30 +1079,50 @@ macro_rules! impl_store {
                 .ok_or_else(|| StoreError::Invalid(format!("stored capability {s:?}")))
         }
 
-        /// Closes a job's budget holds when an attempt ends. With `committed`,
-        /// this lease's holds are dropped: their cost is in the usage the job
-        /// just recorded. Every other settled hold of the job (a failed
+        /// Closes a job's budget holds when an attempt ends, turning the money
+        /// they settled into usage records unless the job recorded it already.
+        ///
+        /// With `recorded` (the attempt committed, and the usage of the results
+        /// it kept came to that much), this lease's settled holds are covered by
+        /// it, newest first: the last call for a result is the one kept. What is
+        /// left over (answers billed but turned down, then asked again) becomes
+        /// a usage record. Every other settled hold of the job (a failed
         /// attempt's, a dead worker's) was real spending and becomes a usage
-        /// record; unsettled holds are dropped.
-        async fn close_holds(tx: &mut Tx, lease: &Lease, committed: bool) -> Result<()> {
-            if committed {
-                sqlx::query("DELETE FROM budget_holds WHERE job_id = $1 AND lease_token = $2")
-                    .bind(lease.job_id.uuid())
-                    .bind(lease.token)
-                    .execute(&mut **tx)
-                    .await
-                    .ctx("closing budget holds")?;
-            }
+        /// record too; unsettled holds are dropped.
+        async fn close_holds(tx: &mut Tx, lease: &Lease, recorded: Option<Money>) -> Result<()> {
             let rows = sqlx::query(
-                "SELECT user_id, model, capability, shot_id, request_hash, actual_micros, created_at \
+                "SELECT user_id, model, capability, shot_id, request_hash, actual_micros, created_at, \
+                   lease_token \
                  FROM budget_holds WHERE job_id = $1 AND actual_micros IS NOT NULL ORDER BY created_at, id",
             )
             .bind(lease.job_id.uuid())
             .fetch_all(&mut **tx)
             .await
             .ctx("reading settled budget holds")?;
+            let mut covered = recorded.unwrap_or(Money::ZERO);
+            let mut unrecorded = Vec::with_capacity(rows.len());
+            for r in rows.iter().rev() {
+                let cost = Money::from_micros(get(r, "actual_micros")?);
+                let token: Uuid = get(r, "lease_token")?;
+                let (cost, why) = if recorded.is_some() && token == lease.token {
+                    let kept = cost.min(covered);
+                    covered = covered.saturating_sub(kept);
+                    (
+                        cost.saturating_sub(kept),
+                        "paid for an answer the job turned down before asking again",
+                    )
+                } else {
+                    (
+                        cost,
+                        "paid during a job attempt that did not finish (it failed or its worker stopped)",
+                    )
+                };
+                if cost > Money::ZERO {
+                    unrecorded.push((r, cost, why));
+                }
+            }
             let t = now();
-            for r in &rows {
+            for (r, cost, why) in unrecorded.into_iter().rev() {
                 let model: String = get(r, "model")?;
                 let made_at: i64 = get(r, "created_at")?;
                 let record = alkemy_core::UsageRecord {
@@ -1110,16 +1130,13 @@ macro_rules! impl_store {
                     model: model.clone(),
                     capability: capability_of(&get::<String>(r, "capability")?)?,
                     units: Vec::new(),
-                    cost: Money::from_micros(get(r, "actual_micros")?),
+                    cost,
                     shot_id: get(r, "shot_id")?,
                     request_hash: hash(&get::<String>(r, "request_hash")?)?,
                     at_ms: u64::try_from(made_at).unwrap_or(0),
                     skipped: Vec::new(),
-                    // Paid, but its result never reached a finished job.
-                    rejected: Some(
-                        "paid during a job attempt that did not finish (it failed or its worker stopped)"
-                            .to_owned(),
-                    ),
+                    // Paid, but no finished job kept its result.
+                    rejected: Some(why.to_owned()),
                 };
                 let u = UsageRecord {
                     id: alkemy_core::UsageId::generate(),
@@ -2196,13 +2213,15 @@ macro_rules! impl_store {
                     let row = new_asset(lease.project_id, lease.user_id, Some(lease.job_id), a, t);
                     assets.push(insert_asset(&mut tx, &row).await?);
                 }
+                let mut recorded = Money::ZERO;
                 for u in output.usage {
                     let mut u = new_usage(lease.user_id, u, t);
                     u.project_id = Some(lease.project_id);
                     u.job_id = Some(lease.job_id);
+                    recorded += u.record.cost;
                     insert_usage(&mut tx, &u).await?;
                 }
-                close_holds(&mut tx, lease, true).await?;
+                close_holds(&mut tx, lease, Some(recorded)).await?;
                 let events = vec![event_of(&load_job(&mut tx, lease.job_id).await?)];
                 self.notify(&mut tx, &events).await?;
                 commit(tx, "completing a job").await?;
@@ -2239,7 +2258,7 @@ macro_rules! impl_store {
                     .await
                     .ctx("failing a job")?;
                 }
-                close_holds(&mut tx, lease, false).await?;
+                close_holds(&mut tx, lease, None).await?;
                 let out = load_job(&mut tx, lease.job_id).await?;
                 let events = vec![event_of(&out)];
                 self.notify(&mut tx, &events).await?;
