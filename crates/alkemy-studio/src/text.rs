@@ -54,6 +54,19 @@ pub(crate) mod swar {
         <[u8; 8]>::try_from(chunk).ok().map(u64::from_le_bytes)
     }
 
+    /// The eight bytes at `at`, little-endian, zero-padded past the end.
+    pub fn load_padded(bytes: &[u8], at: usize) -> u64 {
+        load(bytes, at).unwrap_or_else(|| {
+            // Fewer than eight bytes are left: fold them in, last first.
+            bytes
+                .get(at..)
+                .unwrap_or_default()
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+        })
+    }
+
     /// Bytes equal to `b`.
     pub fn equal(x: u64, b: u8) -> u64 {
         let y = x ^ (ONES * u64::from(b));
@@ -137,12 +150,7 @@ impl std::hash::Hasher for FxHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            // The zero-padded little-endian word, without a copy.
-            self.add(
-                rest.iter()
-                    .rev()
-                    .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
-            );
+            self.add(swar::load_padded(rest, 0));
         }
     }
 
@@ -192,7 +200,7 @@ pub(crate) fn push_excerpt(out: &mut String, text: &str, max_chars: usize) {
     let mut space_until = 0;
     let mut at = 0;
     'chunks: while at < len {
-        let x = load_padded(bytes, at);
+        let x = swar::load_padded(bytes, at);
         // Bytes past the end read as whitespace: they end the last word.
         let valid = match len - at {
             8.. => 0xff,
@@ -261,18 +269,6 @@ pub(crate) fn push_excerpt(out: &mut String, text: &str, max_chars: usize) {
     if stopped == Some(true) {
         out.push('…');
     }
-}
-
-/// The eight bytes at `at`, zero-padded past the end.
-fn load_padded(bytes: &[u8], at: usize) -> u64 {
-    swar::load(bytes, at).unwrap_or_else(|| {
-        let rest = bytes.get(at..).unwrap_or_default();
-        let mut chunk = [0u8; 8];
-        for (c, &b) in chunk.iter_mut().zip(rest) {
-            *c = b;
-        }
-        u64::from_le_bytes(chunk)
-    })
 }
 
 /// Where [`push_excerpt`] is in its text.
@@ -548,6 +544,18 @@ mod tests {
                 );
                 assert!(swar::gather(swar::equal(x, b)) & (1 << at) != 0);
             }
+        }
+        let bytes: Vec<u8> = (1..=11).collect();
+        for at in 0..=bytes.len() {
+            let mut padded = [0u8; 8];
+            for (p, &b) in padded.iter_mut().zip(&bytes[at..]) {
+                *p = b;
+            }
+            assert_eq!(
+                swar::load_padded(&bytes, at),
+                u64::from_le_bytes(padded),
+                "{at}"
+            );
         }
     }
 
