@@ -35,6 +35,20 @@ fn bench(c: &mut Criterion) {
             list
         })
     });
+    // The same on one thread: what a machine with one free core gets.
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    group.bench_function("plan+prompts/classic/one-thread", |b| {
+        b.iter(|| {
+            one.install(|| {
+                let mut list = plan(black_box(&breakdown), &options);
+                compose_all(&mut list, ctx);
+                list
+            })
+        })
+    });
     let list = plan(&breakdown, &options);
     group.bench_function("csv/classic", |b| {
         b.iter(|| shotlist_csv::to_string(black_box(&list)).unwrap())

@@ -271,3 +271,33 @@ impl Script {
         }
     }
 }
+
+/// Runs `f` on a pool of `threads` threads, so tests can show a parallel
+/// step gives the same result on any machine.
+pub(crate) fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(f),
+        Err(e) => panic!("a pool of {threads} threads: {e}"),
+    }
+}
+
+/// A script longer than one parallel task takes: `scenes` scenes numbered
+/// by `number`, moving between three places and lights.
+pub(crate) fn long_script(scenes: usize, number: impl Fn(usize) -> String) -> Breakdown {
+    let headings = [
+        "INT. ROOM - DAY",
+        "EXT. FIELD - NIGHT",
+        "INT. ROOM - NIGHT",
+        "INT./EXT. CAR - DUSK",
+    ];
+    (0..scenes)
+        .fold(Script::new(), |script, i| {
+            script
+                .scene(&number(i), headings[i % headings.len()])
+                .action("BRICK walks to the door.", &["BRICK"])
+                .says("BRICK", "One.")
+                .says("STEEL", "Two.")
+                .says("BRICK", "Three.")
+        })
+        .build()
+}

@@ -21,6 +21,8 @@ use std::collections::{HashMap, HashSet};
 
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
+
 use alkemy_core::{
     Breakdown, CameraAngle, CameraMovement, CompactString, Figure, Scene, Shot, ShotList, ShotSize,
     Span,
@@ -108,20 +110,63 @@ fn speaker_and_dialogue(
 
 /// Plans every scene of a breakdown with the rules alone (the offline
 /// default). Deterministic; never fails; every scene gets at least one shot.
+///
+/// Scenes are covered in parallel (each scene's rules read only it and the
+/// scene before); the result does not depend on the number of threads.
 pub fn plan(breakdown: &Breakdown, options: &PlanOptions) -> ShotList {
     let planner = Planner::new(breakdown);
-    let mut finisher = Finisher::for_scenes(&breakdown.scenes);
-    let mut shots = Vec::with_capacity(breakdown.scenes.len() * 12);
-    for (index, scene) in breakdown.scenes.iter().enumerate() {
-        let params = options.params_for(&scene.number);
-        let drafts = planner.cover(breakdown, index, &params);
-        finisher.finish(scene, index, drafts, &params, &mut shots);
-    }
+    let scenes = &breakdown.scenes;
+    let mut finisher = Finisher::for_scenes(scenes);
+    let shots = if finisher.fresh {
+        // Numbers and ids are new by construction: each scene is finished
+        // where it is covered, and the pieces joined in scene order.
+        let pieces: Vec<Vec<Shot>> = (0..scenes.len())
+            .into_par_iter()
+            .with_min_len(SCENES_PER_TASK)
+            .fold(
+                || (Finisher::fresh(), Vec::new()),
+                |(mut finisher, mut out), index| {
+                    let scene = &scenes[index];
+                    let params = options.params_for(&scene.number);
+                    let drafts = planner.cover(breakdown, index, &params);
+                    finisher.finish(scene, index, drafts, &params, &mut out);
+                    (finisher, out)
+                },
+            )
+            .map(|(_, out)| out)
+            .collect();
+        let mut shots = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+        for piece in pieces {
+            shots.extend(piece);
+        }
+        shots
+    } else {
+        // Numbers must be remembered across scenes: cover in parallel,
+        // finish in order.
+        let drafts: Vec<Vec<Draft>> = (0..scenes.len())
+            .into_par_iter()
+            .with_min_len(SCENES_PER_TASK)
+            .map(|index| {
+                let params = options.params_for(&scenes[index].number);
+                planner.cover(breakdown, index, &params)
+            })
+            .collect();
+        let mut shots = Vec::with_capacity(drafts.iter().map(Vec::len).sum());
+        for (index, (scene, drafts)) in scenes.iter().zip(drafts).enumerate() {
+            let params = options.params_for(&scene.number);
+            finisher.finish(scene, index, drafts, &params, &mut shots);
+        }
+        shots
+    };
     ShotList {
         style: options.style.name().to_owned(),
         shots,
     }
 }
+
+/// The fewest scenes one parallel task covers: about 100 µs of work, so
+/// that a short script is planned on the calling thread alone.
+const SCENES_PER_TASK: usize = 8;
 
 /// Per-breakdown lookups the rules need, built once.
 pub(crate) struct Planner<'a> {
@@ -223,6 +268,15 @@ impl Finisher {
         }
     }
 
+    /// A finisher that hands out numbers and ids without remembering them
+    /// (see [`Finisher::for_scenes`]).
+    fn fresh() -> Self {
+        Self {
+            fresh: true,
+            ..Self::default()
+        }
+    }
+
     /// A finisher for `scenes`, each finished once. When their numbers are
     /// distinct runs of ASCII digits (as most scripts number them), every
     /// candidate number is new: its digits name its scene and its letters
@@ -235,10 +289,7 @@ impl Finisher {
             .iter()
             .all(|s| digits(&s.number) && seen.insert(s.number.as_str()));
         if fresh {
-            Self {
-                fresh,
-                ..Self::default()
-            }
+            Self::fresh()
         } else {
             Self::with_capacity(scenes.len() * 12)
         }

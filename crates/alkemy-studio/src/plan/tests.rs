@@ -4,7 +4,7 @@
 use alkemy_core::{CameraAngle, CameraMovement, Facing, ShotSize};
 
 use super::*;
-use crate::testkit::Script;
+use crate::testkit::{Script, long_script, on_threads};
 
 fn classic(b: &Breakdown) -> ShotList {
     plan(b, &PlanOptions::default())
@@ -593,4 +593,30 @@ fn digit_scene_numbers_need_no_memory_of_numbers() {
     };
     assert!(fresh(&["1", "2", "10"]));
     assert!(!fresh(&["1", "1"]) && !fresh(&["1", "1A"]) && !fresh(&[""]));
+}
+
+#[test]
+fn plans_do_not_depend_on_the_number_of_threads() {
+    let options = PlanOptions::default();
+    let numberings: [fn(usize) -> String; 2] = [
+        // Distinct digits: scenes finished where they are covered.
+        |i| (i + 1).to_string(),
+        // Clashing numbers: covered in parallel, finished in order.
+        |i| {
+            if i % 5 == 0 {
+                "7".to_owned()
+            } else {
+                format!("{}A", i / 2)
+            }
+        },
+    ];
+    for number in numberings {
+        let b = long_script(70, number);
+        let sequential = finished_remembering(&b, &options);
+        assert!(sequential.shots.len() > 70 * 2);
+        for threads in [1, 2, 5] {
+            let list = on_threads(threads, || classic(&b));
+            assert_eq!(list, sequential, "{threads} threads");
+        }
+    }
 }

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::plan::{PlanOptions, plan};
-use crate::testkit::Script;
+use crate::testkit::{Script, long_script, on_threads};
 
 fn breakdown() -> Breakdown {
     Script::new()
@@ -76,6 +76,20 @@ fn composed(b: &Breakdown, c: PromptContext<'_>) -> ShotList {
     let mut list = plan(b, &PlanOptions::default());
     compose_all(&mut list, c);
     list
+}
+
+#[test]
+fn prompts_do_not_depend_on_the_number_of_threads() {
+    let b = long_script(300, |i| (i + 1).to_string());
+    let look = moodboard();
+    let c = ctx(&b, Some(&look), &[]);
+    let mut sequential = plan(&b, &PlanOptions::default());
+    assert!(sequential.shots.len() > SHOTS_PER_TASK * 2);
+    compose_run(&Composer::new(c), &mut sequential.shots);
+    for threads in [1, 2, 5] {
+        let list = on_threads(threads, || composed(&b, c));
+        assert_eq!(list, sequential, "{threads} threads");
+    }
 }
 
 fn prompt(s: &Shot) -> &ShotPrompt {
