@@ -447,6 +447,15 @@ pub struct Billed {
     pub cost: Money,
 }
 
+impl Billed {
+    /// Both bills as one: the units of each, and the sum of their costs.
+    pub fn and(mut self, other: Billed) -> Billed {
+        self.units.extend(other.units);
+        self.cost += other.cost;
+        self
+    }
+}
+
 /// An error from a provider call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{provider}: {message}")]

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::context::ClientContext;
 use crate::gemini::token_upper_bound;
 use crate::http::{self, malformed};
-use crate::prices::{Price, bill_rejected_text};
+use crate::prices::{Price, bill_rejected};
 use crate::schema;
 use crate::secret::ApiKey;
 
@@ -159,7 +159,7 @@ impl TextModel for OpenAiText {
                     cost: self.price.text(usage),
                 })
             }
-            Err(err) => Err(bill_rejected_text(err, &self.price, usage)),
+            Err(err) => Err(bill_rejected(err, &self.price, usage)),
         }
     }
 }

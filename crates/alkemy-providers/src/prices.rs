@@ -103,10 +103,11 @@ pub fn megapixels(width: u32, height: u32) -> u64 {
         .max(1)
 }
 
-/// `err`, the rejection of a text answer that arrived (HTTP success), with
-/// what the provider billed for it when the answer reported its `usage`; an
-/// answer without usage stays uncharged, since nothing is known of its bill.
-pub(crate) fn bill_rejected_text(
+/// `err`, the rejection of an answer that arrived (HTTP success), with what
+/// the provider billed for it when the answer reported its token `usage`
+/// (a text answer, or a Gemini image answer that holds no image); an answer
+/// without usage stays uncharged, since nothing is known of its bill.
+pub(crate) fn bill_rejected(
     err: ProviderError,
     price: &Price,
     usage: Option<TokenUsage>,

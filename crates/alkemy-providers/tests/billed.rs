@@ -4,7 +4,9 @@
 //! charged twice (ledger, budget), a retry that no longer fits the budget is
 //! refused before it is sent, failures with no answer stay free, and a
 //! request that asks only for the schema's envelope takes an answer with bad
-//! items at the first attempt.
+//! items at the first attempt. Images too: Flux images that Fal's safety
+//! checker blacked out, and Gemini image answers that hold no image, are
+//! charged as billed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -12,9 +14,10 @@ mod common;
 use std::sync::Arc;
 
 use alkemy_core::{
-    Money, ProviderErrorKind, SchemaFit, TextModel, TextRequest, UnitKind, UsageRecord,
+    ImageModel, Money, ProviderErrorKind, SchemaFit, TextModel, TextRequest, UnitKind, UsageRecord,
 };
 use alkemy_providers::{Budget, Chains, Ledger, RetryPolicy, Router, RouterOptions};
+use base64::Engine as _;
 use common::*;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -59,15 +62,33 @@ fn ok(body: Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(body)
 }
 
-/// A router over one text model, with quick retries, `budget` and a ledger.
-/// A router over `model` and the in-memory budget it reserves from.
+/// A router over one text model, with quick retries, `budget` and a ledger,
+/// and the in-memory budget it reserves from.
 fn router(model: Arc<dyn TextModel>, budget: Option<Money>) -> (Router, Arc<Budget>) {
-    let budget = Budget::new(budget);
-    let router = Router::new(
+    router_over(
         Chains {
             text: vec![model],
             ..Chains::default()
         },
+        budget,
+    )
+}
+
+/// The same over one image model.
+fn image_router(model: Arc<dyn ImageModel>, budget: Option<Money>) -> (Router, Arc<Budget>) {
+    router_over(
+        Chains {
+            image: vec![model],
+            ..Chains::default()
+        },
+        budget,
+    )
+}
+
+fn router_over(chains: Chains, budget: Option<Money>) -> (Router, Arc<Budget>) {
+    let budget = Budget::new(budget);
+    let router = Router::new(
+        chains,
         RouterOptions {
             budget: budget.clone(),
             ledger: Ledger::new(),
@@ -355,4 +376,157 @@ async fn gemini_envelope_requests_are_lenient_too() {
     let billed = err.billed.unwrap();
     assert_eq!(billed.cost, out.cost);
     assert_eq!(billed.units, out.usage.units());
+}
+
+const GEMINI_IMAGE_PATH: &str = "/v1beta/models/gemini-2.5-flash-image:generateContent";
+
+fn money(s: &str) -> Money {
+    s.parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_flux_image_blacked_out_by_the_safety_checker_is_charged() {
+    let server = MockServer::start().await;
+    mount_queue(
+        &server,
+        "fal-ai/flux/dev",
+        "fal-ai/flux",
+        ok(flux_output(&server, &[true])),
+    )
+    .await;
+    mount_files(&server, 1).await;
+    let model = registry(&server.uri()).image("fal:flux-dev").unwrap();
+    let (router, budget) = image_router(model, Some(money("1")));
+
+    let err = router
+        .image()
+        .generate(&image_request("x"))
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind, ProviderErrorKind::SafetyBlocked, "{err}");
+    // Fal bills the image it made: 1 MP × $0.025.
+    let records = router.ledger().records();
+    assert_eq!(records.len(), 1, "{records:#?}");
+    let reason = records[0].rejected.as_deref().unwrap();
+    assert!(reason.contains("has_nsfw_concepts"), "{reason}");
+    assert_eq!(records[0].cost, money("0.025"));
+    assert_eq!(records[0].quantity(UnitKind::Image), 1);
+    assert_eq!(budget.spent(), money("0.025"));
+    assert_eq!(budget.reserved(), Money::ZERO);
+    assert!(
+        !server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.url.path().starts_with("/files/")),
+        "a blacked-out image is not downloaded"
+    );
+}
+
+#[tokio::test]
+async fn flagged_flux_images_beside_kept_ones_are_charged_with_them() {
+    let server = MockServer::start().await;
+    mount_queue(
+        &server,
+        "fal-ai/flux/dev",
+        "fal-ai/flux",
+        ok(flux_output(&server, &[true, false])),
+    )
+    .await;
+    mount_files(&server, 2).await;
+    let model = registry(&server.uri()).image("fal:flux-dev").unwrap();
+    let (router, budget) = image_router(model, None);
+    let mut request = image_request("x");
+    request.count = 2;
+
+    let images = router.image().generate(&request).await.unwrap();
+
+    assert_eq!(images.len(), 1, "the clean image is kept");
+    // Both images were made and billed: 2 × 1 MP × $0.025.
+    assert_eq!(images[0].cost, money("0.05"));
+    assert_eq!(router.ledger().total(), money("0.05"));
+    assert_eq!(budget.spent(), money("0.05"));
+}
+
+#[tokio::test]
+async fn gemini_image_answers_without_an_image_are_charged_their_tokens() {
+    for (answer, why) in [
+        (
+            json!({"candidates": [{"finishReason": "IMAGE_SAFETY"}],
+                "usageMetadata": {"promptTokenCount": 1000, "totalTokenCount": 1000}}),
+            "safety filter (IMAGE_SAFETY)",
+        ),
+        (
+            json!({"candidates": [{"content": {"parts": [{"text": "I can't draw that."}]},
+                "finishReason": "STOP"}],
+                "usageMetadata": {"promptTokenCount": 1000, "candidatesTokenCount": 8}}),
+            "declined to draw",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        answer_in_turn(&server, GEMINI_IMAGE_PATH, vec![ok(answer)]).await;
+        let model = registry(&server.uri()).image("gemini:image").unwrap();
+        let (router, budget) = image_router(model, Some(money("1")));
+
+        let err = router
+            .image()
+            .generate(&image_request("x"))
+            .await
+            .unwrap_err();
+
+        assert_eq!(err.kind, ProviderErrorKind::SafetyBlocked, "{err}");
+        let records = router.ledger().records();
+        assert_eq!(records.len(), 1, "{records:#?}");
+        assert!(
+            records[0].rejected.as_deref().unwrap().contains(why),
+            "{why}"
+        );
+        // 1,000 prompt tokens at $0.30/M; the table prices no text output
+        // for `gemini:image`.
+        assert_eq!(records[0].cost, Money::from_micros(300), "{why}");
+        assert_eq!(records[0].quantity(UnitKind::InputToken), 1000);
+        assert_eq!(budget.spent(), Money::from_micros(300), "{why}");
+    }
+}
+
+#[tokio::test]
+async fn gemini_images_made_before_a_refusal_stay_charged() {
+    let server = MockServer::start().await;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    answer_in_turn(
+        &server,
+        GEMINI_IMAGE_PATH,
+        vec![
+            ok(json!({
+                "candidates": [{"content": {"parts": [{"inlineData": {
+                    "mimeType": "image/png", "data": b64.encode(png(1344, 768))}}]},
+                    "finishReason": "STOP"}],
+                "usageMetadata": {"promptTokenCount": 100}
+            })),
+            ok(json!({"promptFeedback": {"blockReason": "OTHER"},
+                "usageMetadata": {"promptTokenCount": 100}})),
+        ],
+    )
+    .await;
+    let model = registry(&server.uri()).image("gemini:image").unwrap();
+    let (router, budget) = image_router(model, None);
+    let mut request = image_request("x");
+    request.count = 2;
+
+    let err = router.image().generate(&request).await.unwrap_err();
+
+    assert_eq!(err.kind, ProviderErrorKind::SafetyBlocked, "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    // The first image ($0.039 + 100 tokens at $0.30/M) and the refused
+    // second call's 100 tokens.
+    let first = money("0.039") + Money::from_micros(30);
+    let total = first + Money::from_micros(30);
+    let records = router.ledger().records();
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(records[0].cost, total);
+    assert_eq!(records[0].quantity(UnitKind::Image), 1);
+    assert_eq!(records[0].quantity(UnitKind::InputToken), 100);
+    assert_eq!(budget.spent(), total);
 }

@@ -7,7 +7,8 @@
 //! rather than silently losing the character's identity.
 
 use alkemy_core::{
-    GeneratedImage, ImageModel, ImageRequest, Money, ProviderError, ProviderErrorKind,
+    Billed, GeneratedImage, ImageModel, ImageRequest, Money, ProviderError, ProviderErrorKind,
+    UnitKind, Units,
 };
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -194,12 +195,18 @@ impl ImageModel for FalImage {
         let flags = nsfw_flags(&output);
         let parsed: Output = serde_json::from_value(output)
             .map_err(|e| malformed(id, format!("unexpected Flux output: {e}")))?;
+        // Fal bills every image it generated, the ones its safety checker
+        // flagged (and blacked out) included: those are charged at the
+        // size Fal reports for them, or the size asked for.
+        let asked = flux_size(request.width, request.height, flux.max_side());
         let mut images = Vec::new();
-        let mut flagged = 0;
+        let mut flagged: u64 = 0;
+        let mut flagged_cost = Money::ZERO;
         for (i, image) in parsed.images.iter().enumerate() {
             if flags.get(i).copied().unwrap_or(false) {
-                // Fal blacks out flagged images; they are useless.
                 flagged += 1;
+                let (w, h) = image.width.zip(image.height).unwrap_or(asked);
+                flagged_cost += price.images(1, w, h);
                 continue;
             }
             let file = self
@@ -225,17 +232,24 @@ impl ImageModel for FalImage {
                 bytes: file.bytes,
             });
         }
-        if images.is_empty() {
-            if flagged > 0 {
+        match images.first_mut() {
+            // The images kept carry the bill of the request, the flagged
+            // ones' included (on the first), so the router charges it all.
+            Some(first) => first.cost += flagged_cost,
+            None if flagged > 0 => {
                 return Err(ProviderError::new(
                     flux.id(),
                     ProviderErrorKind::SafetyBlocked,
                     format!(
                         "all {flagged} images flagged by the safety checker (has_nsfw_concepts)"
                     ),
-                ));
+                )
+                .with_billed(Billed {
+                    units: vec![Units::new(UnitKind::Image, flagged)],
+                    cost: flagged_cost,
+                }));
             }
-            return Err(malformed(flux.id(), "output holds no images"));
+            None => return Err(malformed(flux.id(), "output holds no images")),
         }
         Ok(images)
     }

@@ -3,16 +3,18 @@
 //! the `IMAGE` modality; one image comes back per call.
 
 use alkemy_core::{
-    AspectRatio, GeneratedImage, ImageModel, ImageRequest, Money, ProviderError, ProviderErrorKind,
+    AspectRatio, Billed, GeneratedImage, ImageModel, ImageRequest, Money, ProviderError,
+    ProviderErrorKind, UnitKind, Units,
 };
 use async_trait::async_trait;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::GeminiClient;
+use super::wire::{GenerateContentResponse, UsageMetadata};
+use super::{GeminiClient, refusal};
 use crate::http::malformed;
 use crate::image_info::image_size;
-use crate::prices::Price;
+use crate::prices::{Price, bill_rejected};
 
 /// The model Alkemy calls `gemini:image`.
 pub const IMAGE_MODEL: &str = "gemini-2.5-flash-image";
@@ -82,6 +84,22 @@ impl GeminiImage {
             .client
             .generate_content(&self.id, &self.model, &Self::body(request, index))
             .await?;
+        // An answer arrived: Google bills its tokens whether or not it holds
+        // an image (a refusal, or words instead of a picture).
+        let usage = answer.usage_metadata.as_ref().map(UsageMetadata::tokens);
+        self.read(&answer, request)
+            .map_err(|err| bill_rejected(err, &self.price, usage))
+    }
+
+    /// The image an answer holds, or why it holds none.
+    fn read(
+        &self,
+        answer: &GenerateContentResponse,
+        request: &ImageRequest,
+    ) -> Result<GeneratedImage, ProviderError> {
+        if let Some(err) = refusal(&self.id, answer) {
+            return Err(err);
+        }
         let parts = answer
             .candidates
             .first()
@@ -108,7 +126,10 @@ impl GeminiImage {
             .decode(data.data.trim())
             .map_err(|e| malformed(&self.id, format!("image is not base64: {e}")))?;
         let (width, height) = image_size(&bytes).unwrap_or((request.width, request.height));
-        let input = answer.usage_metadata.unwrap_or_default().prompt_token_count;
+        let input = answer
+            .usage_metadata
+            .as_ref()
+            .map_or(0, |u| u.prompt_token_count);
         Ok(GeneratedImage {
             mime: data.mime_type.clone(),
             width,
@@ -135,9 +156,24 @@ impl ImageModel for GeminiImage {
     }
 
     async fn generate(&self, request: &ImageRequest) -> Result<Vec<GeneratedImage>, ProviderError> {
-        let mut out = Vec::with_capacity(request.count.max(1) as usize);
+        let mut out: Vec<GeneratedImage> = Vec::with_capacity(request.count.max(1) as usize);
         for index in 0..request.count.max(1) {
-            out.push(self.one(request, index).await?);
+            match self.one(request, index).await {
+                Ok(image) => out.push(image),
+                // The images already made were billed too: the failure
+                // carries their cost, so the router still charges them.
+                Err(err) if !out.is_empty() => {
+                    let made = Billed {
+                        units: vec![Units::new(UnitKind::Image, out.len() as u64)],
+                        cost: out.iter().map(|i| i.cost).sum(),
+                    };
+                    return Err(match err.billed.clone() {
+                        Some(more) => err.with_billed(made.and(more)),
+                        None => err.with_billed(made),
+                    });
+                }
+                Err(err) => return Err(err),
+            }
         }
         Ok(out)
     }

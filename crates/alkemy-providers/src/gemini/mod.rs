@@ -95,8 +95,9 @@ impl GeminiClient {
     }
 
     /// `models/{model}:generateContent`: the answer as it came, refusals
-    /// included (see [`refusal`]), so a caller can still read its usage.
-    async fn generate_content_raw(
+    /// included, so a caller reads its usage (billed either way) before
+    /// checking [`refusal`].
+    async fn generate_content(
         &self,
         id: &str,
         model: &str,
@@ -106,21 +107,6 @@ impl GeminiClient {
             .post_json(id, &format!("models/{model}:generateContent"), body)
             .await?;
         http::read_json(id, response).await
-    }
-
-    /// `models/{model}:generateContent`, with prompt- and candidate-level
-    /// safety refusals turned into `SafetyBlocked`.
-    async fn generate_content(
-        &self,
-        id: &str,
-        model: &str,
-        body: &Value,
-    ) -> Result<GenerateContentResponse, ProviderError> {
-        let answer = self.generate_content_raw(id, model, body).await?;
-        match refusal(id, &answer) {
-            Some(err) => Err(err),
-            None => Ok(answer),
-        }
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::wire::{GenerateContentResponse, UsageMetadata};
 use super::{GeminiClient, refusal, token_upper_bound};
 use crate::http::malformed;
-use crate::prices::{Price, bill_rejected_text};
+use crate::prices::{Price, bill_rejected};
 use crate::schema;
 
 /// A Gemini text model (`gemini:gemini-2.5-flash`, `gemini:gemini-2.5-pro`…).
@@ -70,7 +70,7 @@ impl TextModel for GeminiText {
     async fn generate(&self, request: &TextRequest) -> Result<TextResponse, ProviderError> {
         let answer = self
             .client
-            .generate_content_raw(&self.id, &self.model, &Self::body(request))
+            .generate_content(&self.id, &self.model, &Self::body(request))
             .await?;
         // An answer arrived: Google billed it whether or not it is used.
         let usage = answer.usage_metadata.as_ref().map(UsageMetadata::tokens);
@@ -84,7 +84,7 @@ impl TextModel for GeminiText {
                     cost: self.price.text(usage),
                 })
             }
-            Err(err) => Err(bill_rejected_text(err, &self.price, usage)),
+            Err(err) => Err(bill_rejected(err, &self.price, usage)),
         }
     }
 }

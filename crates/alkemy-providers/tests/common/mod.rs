@@ -7,7 +7,9 @@ use std::time::Duration;
 use alkemy_core::{AspectRatio, ImageRequest, InputImage, SchemaFit, TextRequest, VideoRequest};
 use alkemy_providers::backoff::PollPolicy;
 use alkemy_providers::{Endpoints, Keys, PriceTable, Registry, Timeouts};
-use serde_json::json;
+use serde_json::{Value, json};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const FAL_KEY: &str = "test-fal-key-123";
 pub const GEMINI_KEY: &str = "test-gemini-key-456";
@@ -130,5 +132,82 @@ pub fn text_request() -> TextRequest {
         temperature: Some(0.2),
         max_output_tokens: 256,
         fit: SchemaFit::Strict,
+    }
+}
+
+// --- Fal's queue API -----------------------------------------------------------
+
+/// The `Authorization` header Fal expects for [`FAL_KEY`].
+pub const AUTH: &str = "Key test-fal-key-123";
+
+/// Mounts submit → IN_QUEUE → IN_PROGRESS → COMPLETED → result for a model.
+pub async fn mount_queue(
+    server: &MockServer,
+    model_path: &str,
+    app: &str,
+    result: ResponseTemplate,
+) {
+    let base = format!("{}/{app}/requests/req-1", server.uri());
+    Mock::given(method("POST"))
+        .and(path(format!("/{model_path}")))
+        .and(header("authorization", AUTH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "request_id": "req-1",
+            "status_url": format!("{base}/status"),
+            "response_url": base,
+            "cancel_url": format!("{base}/cancel"),
+            "queue_position": 2
+        })))
+        .expect(1)
+        .mount(server)
+        .await;
+    let status = format!("/{app}/requests/req-1/status");
+    Mock::given(method("GET"))
+        .and(path(&status))
+        .and(header("authorization", AUTH))
+        .respond_with(
+            ResponseTemplate::new(202)
+                .set_body_json(json!({"status": "IN_QUEUE", "queue_position": 1})),
+        )
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(&status))
+        .respond_with(
+            ResponseTemplate::new(202).set_body_json(json!({"status": "IN_PROGRESS", "logs": []})),
+        )
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(&status))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "COMPLETED"})))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/{app}/requests/req-1")))
+        .and(header("authorization", AUTH))
+        .respond_with(result)
+        .mount(server)
+        .await;
+}
+
+/// A Flux result of one 1280×720 image per flag, flagged as `nsfw` says.
+pub fn flux_output(server: &MockServer, nsfw: &[bool]) -> Value {
+    let images: Vec<Value> = (0..nsfw.len())
+        .map(|i| json!({"url": format!("{}/files/out{i}.png", server.uri()), "width": 1280, "height": 720, "content_type": "image/png"}))
+        .collect();
+    json!({"images": images, "seed": 1234, "has_nsfw_concepts": nsfw, "prompt": "p"})
+}
+
+/// Serves the images of [`flux_output`].
+pub async fn mount_files(server: &MockServer, n: usize) {
+    for i in 0..n {
+        Mock::given(method("GET"))
+            .and(path(format!("/files/out{i}.png")))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(png(1280, 720)))
+            .mount(server)
+            .await;
     }
 }
