@@ -20,7 +20,7 @@ use crate::budget::Budgeted;
 use crate::error::produce_err;
 use crate::inputs::{
     self, Payload, dependency_result, dependency_results, file_bytes, made_in, options, payload,
-    prepared, script_of, script_version, shot_of, store_file,
+    prepared, read_version, script_of, script_version, shot_of, store_file,
 };
 use crate::results::{
     AnalyzeResult, AnimateResult, ExportResult, FrameResult, PlanDocument, PlanResult,
@@ -118,8 +118,7 @@ impl JobHandler for Analyze {
             0.1,
             format!("reading {}", version.source_name),
         ));
-        let screenplay = alkemy_script::read(version.text.as_bytes(), Some(&version.source_name))
-            .map_err(|e| JobError::fatal(format!("{}: {e}", version.source_name)))?;
+        let screenplay = read_version(&version)?;
         let breakdown = alkemy_script::breakdown(&screenplay);
         if breakdown.scenes.is_empty() {
             return Err(JobError::fatal(format!(

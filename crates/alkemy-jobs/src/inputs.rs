@@ -4,8 +4,10 @@
 use std::path::Path;
 
 use alkemy_core::{
-    AssetKind, JobKind, JobState, MediaInfo, ProjectSettings, Provenance, ScriptVersionId,
+    AssetKind, JobKind, JobState, MediaInfo, ProjectSettings, Provenance, Screenplay,
+    ScriptVersionId,
 };
+use alkemy_script::Format;
 use alkemy_store::model::{NewAsset, ScriptVersion};
 use alkemy_store::{BlobKey, JobContext, JobError};
 use alkemy_studio::produce::{Entry, Made, Prepared, ProduceOptions, Script};
@@ -57,11 +59,24 @@ pub(crate) async fn script_version(
         .ok_or_else(|| JobError::fatal(format!("script version {id} is gone")))
 }
 
+/// A stored script version as the pipeline reads it: in the format it was
+/// stored as (a PDF is stored converted to Fountain, under its own name).
 pub(crate) fn script_of(version: &ScriptVersion) -> Script {
     Script {
         name: version.source_name.clone(),
         bytes: version.text.clone().into_bytes(),
+        format: Format::from_stored_name(&version.format),
     }
+}
+
+/// Reads a stored script version (see [`script_of`]).
+pub(crate) fn read_version(version: &ScriptVersion) -> Result<Screenplay, JobError> {
+    let bytes = version.text.as_bytes();
+    match Format::from_stored_name(&version.format) {
+        Some(format) => alkemy_script::read_as(bytes, format),
+        None => alkemy_script::read(bytes, Some(&version.source_name)),
+    }
+    .map_err(|e| JobError::fatal(format!("{}: {e}", version.source_name)))
 }
 
 /// How the project is produced, in a folder (a scratch folder for the
@@ -158,8 +173,7 @@ pub(crate) async fn plan(ctx: &JobContext) -> Result<PlanDocument, JobError> {
 pub(crate) async fn prepared(ctx: &JobContext, p: &Payload) -> Result<Prepared, JobError> {
     let plan = plan(ctx).await?;
     let version = script_version(ctx, p.script_version).await?;
-    let screenplay = alkemy_script::read(version.text.as_bytes(), Some(&version.source_name))
-        .map_err(|e| JobError::fatal(format!("{}: {e}", version.source_name)))?;
+    let screenplay = read_version(&version)?;
     let breakdown = alkemy_script::breakdown(&screenplay);
     Ok(Prepared {
         title: plan.title,

@@ -170,6 +170,7 @@ async fn the_graph_makes_what_the_folder_pipeline_makes() {
     let script = Script {
         name: "brick-and-steel.fountain".into(),
         bytes: std::fs::read(SCRIPT).unwrap(),
+        format: None,
     };
     let report = produce::produce(&script, &options, &Models::offline(), &Silent)
         .await

@@ -14,6 +14,31 @@ pub enum Format {
     PlainText,
 }
 
+impl Format {
+    /// The name a script version is stored under (`fountain`, `fdx`,
+    /// `pdf`, `text`).
+    pub fn stored_name(self) -> &'static str {
+        match self {
+            Format::Fountain => "fountain",
+            Format::Fdx => "fdx",
+            Format::Pdf => "pdf",
+            Format::PlainText => "text",
+        }
+    }
+
+    /// The format a stored name says, if it names one.
+    pub fn from_stored_name(name: &str) -> Option<Self> {
+        [
+            Format::Fountain,
+            Format::Fdx,
+            Format::Pdf,
+            Format::PlainText,
+        ]
+        .into_iter()
+        .find(|f| f.stored_name() == name)
+    }
+}
+
 /// Does this look like a PDF (`%PDF-` within the first kilobyte)?
 pub fn is_pdf(bytes: &[u8]) -> bool {
     memchr::memmem::find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_some()

@@ -68,6 +68,23 @@ pub fn read_with(
     file_name: Option<&str>,
     limits: Limits,
 ) -> Result<Screenplay, ReadError> {
+    read_checked(bytes, limits, |text| detect::detect_text(text, file_name))
+}
+
+/// [`read`], in a format known beforehand instead of one detected: text
+/// stored as Fountain (a PDF converted by [`fountain::write`], say) is read
+/// as Fountain whatever it looks like. PDF bytes are read as PDF.
+pub fn read_as(bytes: &[u8], format: Format) -> Result<Screenplay, ReadError> {
+    read_checked(bytes, Limits::default(), |_| format)
+}
+
+/// Checks the input's size and emptiness, then reads it as PDF or as text
+/// in the format `format_of` picks for the decoded text.
+fn read_checked(
+    bytes: &[u8],
+    limits: Limits,
+    format_of: impl FnOnce(&str) -> Format,
+) -> Result<Screenplay, ReadError> {
     if bytes.len() > limits.max_bytes {
         return Err(ReadError::TooLarge {
             size: bytes.len(),
@@ -84,7 +101,7 @@ pub fn read_with(
     if text.trim().trim_start_matches('\u{FEFF}').is_empty() {
         return Err(ReadError::Empty);
     }
-    let screenplay = match detect::detect_text(&text, file_name) {
+    let screenplay = match format_of(&text) {
         Format::Fdx => fdx::parse(&text)?,
         Format::PlainText => plaintext::parse(&text),
         Format::Fountain | Format::Pdf => fountain::parse(&text),

@@ -256,3 +256,31 @@ fn input_that_is_not_a_screenplay_is_refused_with_a_reason() {
         assert!(!msg.contains('\n') && !msg.ends_with('.'), "{msg}");
     }
 }
+
+#[test]
+fn a_format_known_beforehand_decides_over_the_content() {
+    let bytes = std::fs::read(format!(
+        "{FIXTURES}corpus/shorts/trelby-stonehenge.plaintext.txt"
+    ))
+    .unwrap();
+    let as_fountain = alkemy_script::read_as(&bytes, alkemy_script::Format::Fountain).unwrap();
+    assert_eq!(as_fountain.format, SourceFormat::Fountain);
+    let as_text = alkemy_script::read_as(&bytes, alkemy_script::Format::PlainText).unwrap();
+    assert_eq!(as_text.format, SourceFormat::PlainText);
+    // The stored names round-trip, and the same checks as `read` apply.
+    for f in [
+        alkemy_script::Format::Fountain,
+        alkemy_script::Format::Fdx,
+        alkemy_script::Format::Pdf,
+        alkemy_script::Format::PlainText,
+    ] {
+        assert_eq!(
+            alkemy_script::Format::from_stored_name(f.stored_name()),
+            Some(f)
+        );
+    }
+    assert!(matches!(
+        alkemy_script::read_as(b"  \n ", alkemy_script::Format::Fountain),
+        Err(ReadError::Empty)
+    ));
+}

@@ -9,6 +9,9 @@
 pub mod inline;
 pub mod lines;
 pub mod title;
+mod write;
+
+pub use write::write;
 
 use alkemy_core::screenplay::{Diagnostic, Severity};
 use alkemy_core::{Element, ElementKind, Screenplay, SourceFormat, Span};
@@ -361,7 +364,7 @@ pub(crate) fn trim(s: &str) -> &str {
 }
 
 /// Upper case and ending in `TO:`.
-fn is_transition(t: &str) -> bool {
+pub(crate) fn is_transition(t: &str) -> bool {
     t.ends_with("TO:") && !has_lowercase(t)
 }
 

@@ -27,6 +27,11 @@ const KNOWN: [&str; 16] = [
     "series",
 ];
 
+/// Whether `key` is one every Fountain tool knows (compared ignoring case).
+pub(crate) fn is_known_key(key: &str) -> bool {
+    KNOWN.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
 /// Splits `Key: value` when `line` is a title-page key line.
 fn key_line(line: &str) -> Option<(&str, &str)> {
     let colon = line.find(':')?;
@@ -62,7 +67,7 @@ pub fn parse(lines: &[Line<'_>]) -> (Vec<TitleEntry>, usize) {
     let next_key = lines
         .get(first + 1)
         .is_some_and(|l| key_line(&l.text).is_some());
-    let known = KNOWN.iter().any(|k| k.eq_ignore_ascii_case(key));
+    let known = is_known_key(key);
     if !(known || !value.is_empty() && next_key || next_indented) {
         return (Vec::new(), 0);
     }

@@ -23,7 +23,8 @@ pub struct ScriptVersion {
     pub source_name: String,
     /// Source format name (`fountain`, `fdx`, `pdf`, `text`).
     pub format: String,
-    /// The script text (for PDF: the extracted text).
+    /// The script text (a PDF is stored as the Fountain text read from it,
+    /// as `fountain`).
     pub text: String,
     /// BLAKE3 of the text.
     pub content_hash: ContentHash,

@@ -69,6 +69,9 @@ pub struct Script {
     pub name: String,
     /// The file's bytes.
     pub bytes: Vec<u8>,
+    /// Its format when known beforehand (a stored script version's);
+    /// `None` detects it from the content.
+    pub format: Option<alkemy_script::Format>,
 }
 
 /// How to produce.
@@ -361,11 +364,13 @@ pub fn analyze(
     progress: &dyn Progress,
 ) -> Result<Analyzed, ProduceError> {
     progress.start(Stage::Analyze, 1);
-    let screenplay = alkemy_script::read(&script.bytes, Some(&script.name)).map_err(|source| {
-        ProduceError::Script {
-            name: script.name.clone(),
-            source,
-        }
+    let read = match script.format {
+        Some(format) => alkemy_script::read_as(&script.bytes, format),
+        None => alkemy_script::read(&script.bytes, Some(&script.name)),
+    };
+    let screenplay = read.map_err(|source| ProduceError::Script {
+        name: script.name.clone(),
+        source,
     })?;
     let breakdown = alkemy_script::breakdown(&screenplay);
     progress.advance(Stage::Analyze, 1, 0);

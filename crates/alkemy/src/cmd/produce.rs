@@ -172,7 +172,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = options(&args)?;
     let budget = args.budget;
     let (bytes, name) = read_script(&args.file)?;
-    let script = Script { name, bytes };
+    let script = Script {
+        name,
+        bytes,
+        format: None,
+    };
     let offline = Models::offline();
     let setup = Setup {
         config: args.providers.config.clone(),

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use alkemy_core::{AspectRatio, Money, ProjectId, ProjectSettings, Resolution};
+use alkemy_core::{AspectRatio, Money, ProjectId, ProjectSettings, Resolution, Screenplay};
 use alkemy_jobs::GraphOptions;
 use alkemy_script::Format;
 use alkemy_store::model::{NewProject, NewScriptVersion, NewUser, ProjectPatch};
@@ -24,7 +24,8 @@ const LOCAL_USER: &str = "local@localhost";
 /// Arguments of `alkemy submit`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The screenplay (Fountain, Final Draft FDX or plain text).
+    /// The screenplay (Fountain, Final Draft FDX, PDF or plain text; a PDF
+    /// is stored as the Fountain text read from it).
     pub file: PathBuf,
     /// Add the script as a new version of this project instead of making one.
     #[arg(long)]
@@ -94,21 +95,50 @@ fn project_budget(s: &str) -> Result<ProjectBudget, String> {
     super::produce::budget(s).map(|m| ProjectBudget(Some(m)))
 }
 
+/// A script as a version stores it: text, in a format the workers read it
+/// in, and the screenplay it reads as.
+struct StoredScript {
+    text: String,
+    format: Format,
+    screenplay: Screenplay,
+}
+
+/// Reads `bytes` (checking it is a screenplay before anything is stored)
+/// into what a script version stores. Text in a legacy encoding is kept
+/// decoded; a PDF is kept as the Fountain text of what was read from it.
+fn stored_script(bytes: &[u8], name: &str) -> anyhow::Result<StoredScript> {
+    let bad = |e: alkemy_script::ReadError| bad_input(format!("{name}: {e}"));
+    if alkemy_script::detect::is_pdf(bytes) {
+        let screenplay = alkemy_script::read(bytes, Some(name)).map_err(bad)?;
+        let text = alkemy_script::fountain::write(&screenplay);
+        eprintln!(
+            "{name}: read from the PDF ({} elements) and stored as Fountain text",
+            screenplay.elements.len()
+        );
+        return Ok(StoredScript {
+            text,
+            format: Format::Fountain,
+            screenplay,
+        });
+    }
+    let (text, _encoding) = alkemy_script::decode::decode(bytes).map_err(bad)?;
+    let text = text.into_owned();
+    let format = match alkemy_script::detect::detect_text(&text, Some(name)) {
+        Format::Pdf => Format::Fountain,
+        other => other,
+    };
+    let screenplay = alkemy_script::read_as(text.as_bytes(), format).map_err(bad)?;
+    Ok(StoredScript {
+        text,
+        format,
+        screenplay,
+    })
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (bytes, name) = read_script(&args.file)?;
-    if alkemy_script::detect::is_pdf(&bytes) {
-        return Err(bad_input(format!(
-            "{name}: submit takes Fountain, FDX or plain text; PDF scripts are produced with `alkemy produce`"
-        )));
-    }
-    let text =
-        String::from_utf8(bytes).map_err(|_| bad_input(format!("{name}: not UTF-8 text")))?;
-    let format = match alkemy_script::detect::detect_text(&text, Some(&name)) {
-        Format::Fdx => "fdx",
-        Format::PlainText => "text",
-        Format::Fountain | Format::Pdf => "fountain",
-    };
+    let script = stored_script(&bytes, &name)?;
     let project_id = args
         .project
         .as_deref()
@@ -154,9 +184,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
             }
             None => {
-                let breakdown = alkemy_script::read(text.as_bytes(), Some(&name))
-                    .map(|s| alkemy_script::breakdown(&s))
-                    .map_err(|e| bad_input(format!("{name}: {e}")))?;
+                let breakdown = alkemy_script::breakdown(&script.screenplay);
                 let title = args
                     .title
                     .clone()
@@ -181,8 +209,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 project.id,
                 NewScriptVersion {
                     source_name: name.clone(),
-                    format: format.to_owned(),
-                    text,
+                    format: script.format.stored_name().to_owned(),
+                    text: script.text,
                 },
             )
             .await
