@@ -19,7 +19,8 @@ use super::{is_cue, is_heading, is_transition, title, trim};
 /// again: two dialogue paragraphs in a row under one cue join into one; a
 /// dialogue line that is wholly in parentheses becomes a parenthetical; a
 /// cue with no dialogue after it, a forced heading that starts with neither
-/// a letter nor a digit, and a transition ending in `<` become action; text
+/// a letter nor a digit, and a transition ending in `<` become action; a
+/// note of several lines inside a dialogue block ends the block; text
 /// holding `[[`, `]]` or `/*` is read as a note or boneyard.
 pub fn write(screenplay: &Screenplay) -> String {
     let body: usize = screenplay.elements.iter().map(|e| e.text.len() + 8).sum();
