@@ -157,21 +157,43 @@ impl PgCluster {
                 "--locale=C",
             ])
             .stdout(Stdio::null()))?;
-        let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB",
-            cluster.dir.path().display()
-        );
-        run(cluster
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .arg("-o")
-            .arg(opts)
-            .arg("-l")
-            .arg(cluster.dir.path().join("server.log"))
-            .args(["-w", "-t", "60", "start"])
-            .stdout(Stdio::null()))?;
+        // The free port can be taken by another process before the server
+        // binds it (tests start servers side by side): try a few ports,
+        // and say what the server logged if none works.
+        let mut cluster = cluster;
+        let log = cluster.dir.path().join("server.log");
+        let mut attempt = 1;
+        loop {
+            let opts = format!(
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
+                 -c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB",
+                cluster.port,
+                cluster.dir.path().display()
+            );
+            let started = run(cluster
+                .command("pg_ctl")
+                .arg("-D")
+                .arg(&data)
+                .arg("-o")
+                .arg(opts)
+                .arg("-l")
+                .arg(&log)
+                .args(["-w", "-t", "60", "start"])
+                .stdout(Stdio::null()));
+            match started {
+                Ok(()) => break,
+                Err(e) if attempt >= 3 => {
+                    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+                    let tail: Vec<&str> = logged.lines().rev().take(10).collect();
+                    let tail: Vec<&str> = tail.into_iter().rev().collect();
+                    return Err(format!("{e}\nserver.log:\n{}", tail.join("\n")));
+                }
+                Err(_) => {
+                    attempt += 1;
+                    cluster.port = free_port().map_err(|e| format!("free port: {e}"))?;
+                }
+            }
+        }
         cluster.spawn_watchdog()?;
         Ok(cluster)
     }
