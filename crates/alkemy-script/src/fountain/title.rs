@@ -33,7 +33,7 @@ pub(crate) fn is_known_key(key: &str) -> bool {
 }
 
 /// Splits `Key: value` when `line` is a title-page key line.
-fn key_line(line: &str) -> Option<(&str, &str)> {
+pub(crate) fn key_line(line: &str) -> Option<(&str, &str)> {
     let colon = line.find(':')?;
     let key = &line[..colon];
     let mut chars = key.chars();

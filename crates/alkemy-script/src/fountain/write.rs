@@ -9,6 +9,8 @@
 //! so that no text becomes emphasis. What Fountain cannot say is written as
 //! close as it allows (see [`write`]).
 
+use std::borrow::Cow;
+
 use alkemy_core::{Element, ElementKind, Screenplay, TitleEntry};
 
 use super::{is_cue, is_heading, is_transition, title, trim};
@@ -20,7 +22,7 @@ use super::{is_cue, is_heading, is_transition, title, trim};
 /// dialogue line that is wholly in parentheses becomes a parenthetical; a
 /// cue with no dialogue after it, a forced heading that starts with neither
 /// a letter nor a digit, and a transition ending in `<` become action; a
-/// note of several lines inside a dialogue block ends the block; text
+/// note of several lines between a cue and its dialogue unmakes the cue; text
 /// holding `[[`, `]]` or `/*` is read as a note or boneyard.
 pub fn write(screenplay: &Screenplay) -> String {
     let body: usize = screenplay.elements.iter().map(|e| e.text.len() + 8).sum();
@@ -33,23 +35,37 @@ pub fn write(screenplay: &Screenplay) -> String {
     // follow each other line by line; everything else is a paragraph.
     let mut in_block = false;
     let mut first = true;
+    // The last element written that is not a note.
+    let mut last: Option<&Element> = None;
     for (i, e) in elements.iter().enumerate() {
-        let next_in_block = elements.get(i + 1).is_some_and(|n| is_block_part(&n.kind));
-        if e.kind == ElementKind::Note && in_block && next_in_block {
-            // A note inside a dialogue block stays on the line before, where
-            // the parser found it: a line of its own would end the block.
-            w.out.push(' ');
-            w.note(&e.text);
-            continue;
+        if e.kind == ElementKind::Note && in_block {
+            let next = elements[i + 1..]
+                .iter()
+                .find(|n| n.kind != ElementKind::Note);
+            if next.is_some_and(|n| is_block_part(&n.kind)) {
+                // A note inside a dialogue block is a line of the block: on
+                // the cue's line (a line between a cue and its dialogue
+                // would unmake the cue), else a line of its own.
+                if last.is_some_and(|l| matches!(l.kind, ElementKind::Character { .. })) {
+                    w.out.push(' ');
+                } else {
+                    w.out.push('\n');
+                }
+                w.note(&e.text);
+                continue;
+            }
         }
         // Two lyrics elements in a row were two paragraphs: inside a block
-        // they would join.
+        // they would join. A page break straight under a cue keeps the cue
+        // a cue (after a blank line it would be action), and ends the block.
         let continues = in_block
-            && is_block_part(&e.kind)
-            && !(e.kind == ElementKind::Lyrics
-                && elements[..i]
-                    .last()
-                    .is_some_and(|p| p.kind == ElementKind::Lyrics));
+            && match e.kind {
+                ElementKind::Lyrics => last.is_none_or(|p| p.kind != ElementKind::Lyrics),
+                ElementKind::PageBreak => {
+                    last.is_some_and(|p| matches!(p.kind, ElementKind::Character { .. }))
+                }
+                ref kind => is_block_part(kind),
+            };
         if !first {
             // Ends the previous element's last line.
             w.out.push('\n');
@@ -60,12 +76,26 @@ pub fn write(screenplay: &Screenplay) -> String {
         first = false;
         in_block = match e.kind {
             ElementKind::Character { .. } => true,
+            ElementKind::PageBreak => false,
             _ => continues,
         };
         w.element(e);
+        if e.kind != ElementKind::Note {
+            last = Some(e);
+        }
     }
     if !first {
         w.out.push('\n');
+    }
+    // Without a title page, a first line such as `Note: …` would be read as
+    // one: a blank line first says the body starts at once.
+    if screenplay.title_page.is_empty()
+        && w.out
+            .lines()
+            .next()
+            .is_some_and(|l| title::key_line(l).is_some())
+    {
+        w.out.insert(0, '\n');
     }
     w.out
 }
@@ -132,7 +162,13 @@ impl Writer {
                 w.out.push('<');
             }),
             ElementKind::Character { dual } => {
-                let natural = is_cue(text) && !is_heading(text) && !starts_forced(text);
+                // Judged as written: `BOB^ ^` is no cue without its `@`.
+                let written = if *dual {
+                    Cow::Owned(format!("{text} ^"))
+                } else {
+                    Cow::Borrowed(text)
+                };
+                let natural = is_cue(&written) && !is_heading(text) && !starts_forced(text);
                 if !natural {
                     self.out.push('@');
                 }
@@ -194,7 +230,8 @@ impl Writer {
         self.lines(text, |w, line| {
             let t = trim(line);
             if t.is_empty() {
-                w.out.push_str("  ");
+                // Two spaces continue a paragraph; one cannot start it.
+                w.out.push_str(if first { "!" } else { "  " });
             } else {
                 // A paragraph's first line is a heading or a transition when
                 // it stands alone, and a cue when lines follow it.
