@@ -545,7 +545,9 @@ fn title_from_file_name(name: &str) -> String {
     }
 }
 
-fn clock(ms: u64) -> String {
+/// A duration of `ms` milliseconds as `h:mm:ss`, to the nearest second: how
+/// progress and reports print lengths.
+pub fn clock(ms: u64) -> String {
     let s = (ms + 500) / 1000;
     format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
 }

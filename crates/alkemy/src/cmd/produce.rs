@@ -616,19 +616,17 @@ fn print_report(
     seconds: f64,
 ) {
     let fps = u64::from(report.fps.max(1));
-    let s = report.frames.div_ceil(fps);
     println!(
         "Produced {:?} in {} in {seconds:.1} s",
         report.title,
         report.out_dir.display()
     );
     println!(
-        "  {} scenes, {} shots, animatic {}:{:02}:{:02} at {} fps",
+        "  {} scenes, {} shots, animatic {} at {} fps",
         report.scenes,
         report.shots,
-        s / 3600,
-        (s / 60) % 60,
-        s % 60,
+        // As the progress line says it.
+        alkemy_studio::produce::clock(report.frames * 1000 / fps),
         report.fps
     );
     println!(
