@@ -10,6 +10,8 @@
 //! run's (the manifest up to its timings). On SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
@@ -45,7 +47,8 @@ impl Site {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_alkemy"));
+        // Offline whatever the machine has: workers would use its keys.
+        let mut cmd = support::alkemy_in(&self.tmp);
         cmd.args(args)
             .arg("--database")
             .arg(&self.db)
@@ -53,19 +56,6 @@ impl Site {
             .arg(&self.media)
             .env("TMPDIR", &self.tmp)
             .stdin(Stdio::null());
-        // Offline whatever the machine has: workers would use its keys.
-        for var in [
-            "FAL_KEY",
-            "GEMINI_API_KEY",
-            "OPENAI_API_KEY",
-            "ALKEMY_OPENAI_URL",
-            "ALKEMY_PROVIDERS_CONFIG",
-            "ALKEMY_PRICES",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.env("ALKEMY_CONFIG_DIR", self.tmp.join("config"))
-            .env("ALKEMY_DATA_DIR", self.tmp.join("data"));
         cmd
     }
 
@@ -74,16 +64,7 @@ impl Site {
             .command(&["submit", SCRIPT, "--resolution", "480p", "--attempts", "50"])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
+        support::submitted_project(&out)
     }
 
     fn worker(&self, drain: bool) -> Child {

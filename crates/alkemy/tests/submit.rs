@@ -31,13 +31,8 @@ async fn submit(dir: &Path, file: &str) -> (ProjectId, ScriptVersion, usize, Str
         .arg(dir.join("media"))
         .output()
         .unwrap();
+    let project = support::submitted_project(&out);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{stderr}");
-    let project: ProjectId = String::from_utf8(out.stdout)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
     let store = alkemy_store::open(&db, OpenOptions::default())
         .await
         .unwrap();

@@ -91,16 +91,7 @@ impl Site {
             .command(&["submit", SCRIPT, "--resolution", "480p", "--budget", budget])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
+        support::submitted_project(&out)
     }
 
     /// Runs `workers` worker processes at once until the queue has nothing

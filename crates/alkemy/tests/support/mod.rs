@@ -42,6 +42,16 @@ pub fn alkemy_in(home: &Path) -> Command {
     cmd
 }
 
+/// The project `alkemy submit` printed on stdout, once it succeeded.
+pub fn submitted_project(out: &std::process::Output) -> alkemy_core::ProjectId {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
 /// [`alkemy_in`] a home that holds nothing: the binary is offline.
 pub fn alkemy_offline() -> Command {
     alkemy_in(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("alkemy-offline-home"))
