@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::error::SubmitError;
 use crate::handlers::PRODUCTION_FORMAT;
-use crate::inputs::{options_for, script_of};
+use crate::inputs::{options_for, script_of, shot_ids};
 
 /// How the graph's jobs are queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,12 +69,7 @@ pub async fn enqueue_production(
     let settings = store.project(actor, project).await?.settings;
     let options = options_for(&settings, &std::env::temp_dir());
     let prepared = produce::prepare(&script_of(version), &options, models, &Silent).await?;
-    let ids: Vec<String> = prepared
-        .shots
-        .shots
-        .iter()
-        .map(|s| s.id.to_string())
-        .collect();
+    let ids = shot_ids(&prepared.shots);
     let n = ids.len();
     let sv = version.id.to_string();
     let job = |kind, payload: serde_json::Value, deps: Vec<JobRef>| NewJob {

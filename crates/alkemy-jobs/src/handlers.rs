@@ -20,7 +20,7 @@ use crate::budget::Budgeted;
 use crate::error::produce_err;
 use crate::inputs::{
     self, Payload, dependency_result, dependency_results, file_bytes, made_in, options, payload,
-    prepared, read_version, script_of, script_version, shot_of, store_file,
+    prepared, read_version, script_of, script_version, shot_ids, shot_of, store_file,
 };
 use crate::results::{
     AnalyzeResult, AnimateResult, ExportResult, FrameResult, PlanDocument, PlanResult,
@@ -161,12 +161,7 @@ impl JobHandler for Plan {
         let prepared = produce::prepare(&script_of(&version), &options, &self.0, &Silent)
             .await
             .map_err(produce_err)?;
-        let ids: Vec<String> = prepared
-            .shots
-            .shots
-            .iter()
-            .map(|s| s.id.to_string())
-            .collect();
+        let ids = shot_ids(&prepared.shots);
         if let Some(expected) = &p.shots
             && *expected != ids
         {

@@ -69,6 +69,12 @@ pub(crate) fn script_of(version: &ScriptVersion) -> Script {
     }
 }
 
+/// The ids of a plan's shots, in order: what the graph is laid out for and
+/// the plan job checks it still gets.
+pub(crate) fn shot_ids(list: &alkemy_core::ShotList) -> Vec<String> {
+    list.shots.iter().map(|s| s.id.to_string()).collect()
+}
+
 /// Reads a stored script version (see [`script_of`]).
 pub(crate) fn read_version(version: &ScriptVersion) -> Result<Screenplay, JobError> {
     let bytes = version.text.as_bytes();

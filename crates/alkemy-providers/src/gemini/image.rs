@@ -87,15 +87,18 @@ impl GeminiImage {
         // An answer arrived: Google bills its tokens whether or not it holds
         // an image (a refusal, or words instead of a picture).
         let usage = answer.usage_metadata.as_ref().map(UsageMetadata::tokens);
-        self.read(&answer, request)
+        let input = usage.map_or(0, |u| u.input);
+        self.read(&answer, request, input)
             .map_err(|err| bill_rejected(err, &self.price, usage))
     }
 
-    /// The image an answer holds, or why it holds none.
+    /// The image an answer holds (its prompt `input` tokens charged with
+    /// it), or why it holds none.
     fn read(
         &self,
         answer: &GenerateContentResponse,
         request: &ImageRequest,
+        input: u64,
     ) -> Result<GeneratedImage, ProviderError> {
         if let Some(err) = refusal(&self.id, answer) {
             return Err(err);
@@ -126,10 +129,6 @@ impl GeminiImage {
             .decode(data.data.trim())
             .map_err(|e| malformed(&self.id, format!("image is not base64: {e}")))?;
         let (width, height) = image_size(&bytes).unwrap_or((request.width, request.height));
-        let input = answer
-            .usage_metadata
-            .as_ref()
-            .map_or(0, |u| u.prompt_token_count);
         Ok(GeneratedImage {
             mime: data.mime_type.clone(),
             width,

@@ -136,7 +136,7 @@ impl PgCluster {
             None
         };
         let port = free_port().map_err(|e| format!("free port: {e}"))?;
-        let cluster = Self {
+        let mut cluster = Self {
             dir,
             bin,
             port,
@@ -160,7 +160,6 @@ impl PgCluster {
         // The free port can be taken by another process before the server
         // binds it (tests start servers side by side): try a few ports,
         // and say what the server logged if none works.
-        let mut cluster = cluster;
         let log = cluster.dir.path().join("server.log");
         let mut attempt = 1;
         loop {

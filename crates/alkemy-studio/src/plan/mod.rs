@@ -143,17 +143,16 @@ pub fn plan(breakdown: &Breakdown, options: &PlanOptions) -> ShotList {
     } else {
         // Numbers must be remembered across scenes: cover in parallel,
         // finish in order.
-        let drafts: Vec<Vec<Draft>> = (0..scenes.len())
+        let covered: Vec<(Vec<Draft>, StyleParams)> = (0..scenes.len())
             .into_par_iter()
             .with_min_len(SCENES_PER_TASK)
             .map(|index| {
                 let params = options.params_for(&scenes[index].number);
-                planner.cover(breakdown, index, &params)
+                (planner.cover(breakdown, index, &params), params)
             })
             .collect();
-        let mut shots = Vec::with_capacity(drafts.iter().map(Vec::len).sum());
-        for (index, (scene, drafts)) in scenes.iter().zip(drafts).enumerate() {
-            let params = options.params_for(&scene.number);
+        let mut shots = Vec::with_capacity(covered.iter().map(|(d, _)| d.len()).sum());
+        for (index, (scene, (drafts, params))) in scenes.iter().zip(covered).enumerate() {
             finisher.finish(scene, index, drafts, &params, &mut shots);
         }
         shots
