@@ -2,8 +2,8 @@
 //! code: tests are branch-free, and counts are kept in bytes over chunks of
 //! 255 before they are widened (16 or 32 lanes a step instead of 4 or 8).
 //!
-//! The breakdown counts words, letters and pauses over every line of a
-//! feature; these loops are why that costs little.
+//! The breakdown counts the words of short elements and the characters of
+//! action this way; longer passes use [`super::masks`].
 
 /// Bytes per chunk, so that a byte counter cannot overflow.
 pub const CHUNK: usize = 255;

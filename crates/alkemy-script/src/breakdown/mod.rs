@@ -11,6 +11,7 @@
 mod bytes;
 pub mod cue;
 pub mod heading;
+mod masks;
 pub mod mentions;
 pub mod pages;
 pub mod suggest;

@@ -12,6 +12,7 @@
 use alkemy_core::{Element, ElementKind};
 
 use super::bytes::count_words;
+use super::masks;
 
 /// Page geometry and element widths, in characters and lines.
 #[derive(Debug, Clone, Copy)]
@@ -103,34 +104,55 @@ pub fn measure(text: &str, width: usize) -> Measure {
     let mut total = 0u32;
     let mut words = 0u32;
     let mut para = Paragraph::new(width);
-    // Characters of the word being read.
-    let mut len = 0usize;
-    for &b in bytes {
-        match b {
-            b' ' | b'\t' | b'\r' | 0x0C => {
-                if len > 0 {
-                    para.place(len);
-                    words += 1;
-                    len = 0;
-                }
+    // Characters before the current block, and where the word being read
+    // began (in characters).
+    let mut before = 0usize;
+    let mut start = 0usize;
+    // 1 when the block before ended inside a word.
+    let mut carry = 0u64;
+    // Word by word from the block's masks: a word starts at a byte that is
+    // no separator after one that is, and ends at the separator after it.
+    // The padding of the last block (spaces) ends the last word.
+    for block in masks::blocks(bytes, b' ') {
+        let [newline, sep, cont] = masks::masks(&block, |v| {
+            let newline = masks::eq(v, b'\n');
+            let sep = masks::eq(v, b' ')
+                | masks::eq(v, b'\t')
+                | masks::eq(v, b'\r')
+                | masks::eq(v, 0x0C)
+                | newline;
+            [newline, sep, masks::continuation(v)]
+        });
+        let in_word = !sep;
+        let after_word = (in_word << 1) | carry;
+        let starts = in_word & !after_word;
+        let ends = sep & after_word;
+        let mut events = starts | ends | newline;
+        while events != 0 {
+            let bit = events & events.wrapping_neg();
+            events ^= bit;
+            // Characters before this byte: its index, less the bytes that
+            // continue a character (none in an ASCII block).
+            let mut at = before + bit.trailing_zeros() as usize;
+            if cont != 0 {
+                at -= (cont & (bit - 1)).count_ones() as usize;
             }
-            b'\n' => {
-                if len > 0 {
-                    para.place(len);
-                    words += 1;
-                    len = 0;
-                }
+            if ends & bit != 0 {
+                para.place(at - start);
+                words += 1;
+            } else if starts & bit != 0 {
+                start = at;
+            }
+            if newline & bit != 0 {
                 total += para.lines;
                 para = Paragraph::new(width);
             }
-            // UTF-8 continuation bytes belong to the character before.
-            0x80..=0xBF => {}
-            _ => len += 1,
         }
-    }
-    if len > 0 {
-        para.place(len);
-        words += 1;
+        carry = in_word >> 63;
+        before += masks::BLOCK;
+        if cont != 0 {
+            before -= cont.count_ones() as usize;
+        }
     }
     Measure {
         lines: total + para.lines,
@@ -170,6 +192,10 @@ impl Paragraph {
         }
         if self.col != 0 {
             self.lines += 1;
+        }
+        if len <= self.width {
+            self.col = len;
+            return;
         }
         // A word longer than the line breaks across lines.
         self.lines += u32::try_from((len - 1) / self.width).unwrap_or(u32::MAX);
