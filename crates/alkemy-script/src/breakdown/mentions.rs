@@ -9,6 +9,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::masks;
+
 /// The longest name, in words, that is looked up.
 const MAX_NAME_WORDS: usize = 4;
 
@@ -96,9 +98,6 @@ fn is_age(next: &str) -> bool {
 /// aliases) to a character index.
 pub fn scan(text: &str, names: &HashMap<String, usize>, buf: &mut String) -> Mentions {
     let mut out = Mentions::default();
-    if !text.bytes().any(|b| b.is_ascii_uppercase()) && text.is_ascii() {
-        return out;
-    }
     // Only runs of capitalised words matter: collect each run as it comes,
     // with the raw word after it (for the age test of an introduction).
     let mut run: Vec<Word<'_>> = Vec::new();
@@ -143,11 +142,21 @@ pub fn scan(text: &str, names: &HashMap<String, usize>, buf: &mut String) -> Men
 struct Words<'a> {
     text: &'a str,
     pos: usize,
+    /// The block whose candidate mask is cached, plus one (0: none yet).
+    block: usize,
+    /// Bytes of that block that may start a run of capitals (see
+    /// [`Words::next_candidate`]).
+    candidates: u64,
 }
 
 impl<'a> Words<'a> {
     fn new(text: &'a str) -> Self {
-        Self { text, pos: 0 }
+        Self {
+            text,
+            pos: 0,
+            block: 0,
+            candidates: 0,
+        }
     }
 
     /// The next word, without moving past it.
@@ -155,38 +164,65 @@ impl<'a> Words<'a> {
         self.clone().next()
     }
 
+    /// Bytes of block `k` that may start a run of capitals: an ASCII
+    /// capital not followed by a lower-case letter, or the lead byte of a
+    /// character outside ASCII.
+    fn candidates(&mut self, k: usize) -> u64 {
+        if self.block != k + 1 {
+            let bytes = self.text.as_bytes();
+            let from = k * masks::BLOCK;
+            let mut block = [0u8; masks::BLOCK];
+            let end = bytes.len().min(from + masks::BLOCK);
+            block[..end - from].copy_from_slice(&bytes[from..end]);
+            let [upper, lower, lead] = masks::masks(&block, |v| {
+                [
+                    masks::in_range(v, b'A', b'Z'),
+                    masks::in_range(v, b'a', b'z'),
+                    masks::in_range(v, 0xC0, 0xFF),
+                ]
+            });
+            let next_lower = bytes.get(end).is_some_and(u8::is_ascii_lowercase);
+            let lower_after = (lower >> 1) | (u64::from(next_lower) << 63);
+            self.block = k + 1;
+            self.candidates = (upper & !lower_after) | lead;
+        }
+        self.candidates
+    }
+
     /// The next word that may start a run of capitals: one with an ASCII
     /// capital or a character outside ASCII. The words skipped, lower case
     /// or digits only, or a capital then a lower-case letter, could not (a
-    /// name needs a capital letter, and a run no lower-case one).
+    /// name needs a capital letter, and a run no lower-case one); a word
+    /// returned may still hold a lower-case letter (`McEDWARD`).
     fn next_candidate(&mut self) -> Option<&'a str> {
-        let bytes = self.text.as_bytes();
-        loop {
-            let from = self.pos;
-            let found = from
-                + bytes
-                    .get(from..)?
-                    .iter()
-                    .position(|&b| b.is_ascii_uppercase() | (b >= 0xC0))?;
-            if bytes[found].is_ascii_uppercase()
-                && bytes.get(found + 1).is_some_and(u8::is_ascii_lowercase)
-            {
-                // `The`, `McCoy`: a word with a lower-case letter is never
-                // capitals only. Skip the rest of it.
-                self.pos = found;
-                self.next();
-                continue;
-            }
-            // Back to the start of that word (never before `from`, a boundary).
-            let before = self.text.get(from..found)?;
-            let start = before
-                .char_indices()
-                .rev()
-                .find(|&(_, c)| c.is_whitespace())
-                .map_or(from, |(k, c)| from + k + c.len_utf8());
-            self.pos = start;
-            return self.next();
+        let from = self.pos;
+        if from >= self.text.len() {
+            return None;
         }
+        let mut k = from / masks::BLOCK;
+        let mut below = (1u64 << (from % masks::BLOCK)) - 1;
+        let found = loop {
+            if k * masks::BLOCK >= self.text.len() {
+                self.pos = self.text.len();
+                return None;
+            }
+            let m = self.candidates(k) & !below;
+            if m != 0 {
+                break k * masks::BLOCK + m.trailing_zeros() as usize;
+            }
+            k += 1;
+            below = 0;
+        };
+        // Back to the start of that word (never before `from`, a boundary;
+        // `found` is one too, a capital or a lead byte).
+        let before = self.text.get(from..found)?;
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| c.is_whitespace())
+            .map_or(from, |(k, c)| from + k + c.len_utf8());
+        self.pos = start;
+        self.next()
     }
 
     /// Length of the whitespace character at `at`, if there is one there.
@@ -363,6 +399,33 @@ mod tests {
         let m = scan("The ÉDOUARD, then WILL.", &names(), &mut buf);
         assert_eq!(m.known, [1]);
         assert_eq!(m.other, ["ÉDOUARD"]);
+    }
+
+    proptest::proptest! {
+        /// The candidate search skips only words that cannot start a run:
+        /// the words it returns that may be capitals are exactly those of
+        /// a plain split, and the words themselves split as `str` does.
+        #[test]
+        fn candidates_are_every_word_that_may_be_capitals(
+            // Lower-case filler puts the words near the first block's end.
+            filler in "[a-z ]{0,63}",
+            words in "([A-Z]{1,6}|[a-z]{1,6}|[A-Z][a-z]{1,4}|É|é|’|\u{a0}|\u{3000}|\u{b}| |  |\n|,|\\.|\\(){0,150}"
+        ) {
+            let text = filler + &words;
+            let mut words = Words::new(&text);
+            let mut got = Vec::new();
+            while let Some(w) = words.next_candidate() {
+                if may_be_capitals(w) {
+                    got.push(w);
+                }
+            }
+            let want: Vec<&str> = text.split_whitespace().filter(|w| may_be_capitals(w)).collect();
+            proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert_eq!(
+                Words::new(&text).collect::<Vec<_>>(),
+                text.split_whitespace().collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]
