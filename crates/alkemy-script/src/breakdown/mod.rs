@@ -62,9 +62,11 @@ struct SceneAcc {
     element: usize,
     section: Option<String>,
     synopsis: Option<String>,
-    beats: Vec<Beat>,
-    present: Vec<usize>,
-    speaking: Vec<usize>,
+    /// Where this scene's beats, characters present and speakers begin in
+    /// the builder's lists (each scene's are the tail while it is built).
+    beats_from: usize,
+    present_from: usize,
+    speaking_from: usize,
     span: Span,
     dialogue_s: f64,
     action_s: f64,
@@ -80,6 +82,12 @@ struct Builder<'e> {
     /// Per element index: the cue's character and extensions, for cues.
     cues: Vec<Option<(usize, Vec<String>)>>,
     scenes: Vec<SceneAcc>,
+    /// The beats of every scene in order; one list grows where a list per
+    /// scene would be reallocated as each scene grows.
+    beats: Vec<Beat>,
+    /// Characters present and speaking, scene after scene.
+    present: Vec<usize>,
+    speaking: Vec<usize>,
     prologue: Vec<Beat>,
     prologue_dialogue_s: f64,
     prologue_action_s: f64,
@@ -106,6 +114,9 @@ impl<'e> Builder<'e> {
             names: HashMap::default(),
             cues: vec![None; elements.len()],
             scenes: Vec::new(),
+            beats: Vec::with_capacity(elements.len()),
+            present: Vec::new(),
+            speaking: Vec::new(),
             prologue: Vec::new(),
             prologue_dialogue_s: 0.0,
             prologue_action_s: 0.0,
@@ -222,7 +233,7 @@ impl<'e> Builder<'e> {
                 s.span = s.span.cover(beat.span());
                 s.dialogue_s += dialogue_s;
                 s.action_s += action_s;
-                s.beats.push(beat);
+                self.beats.push(beat);
             }
             None => {
                 self.prologue_dialogue_s += dialogue_s;
@@ -236,10 +247,12 @@ impl<'e> Builder<'e> {
         let order = self.current_scene().map_or(0, |s| s + 1);
         let c = &mut self.chars[idx];
         c.first_seen = c.first_seen.min(order);
-        if let Some(s) = self.scenes.last_mut() {
-            push_unique(&mut s.present, idx);
-            if speaking {
-                push_unique(&mut s.speaking, idx);
+        if let Some(s) = self.scenes.last() {
+            if !self.present[s.present_from..].contains(&idx) {
+                self.present.push(idx);
+            }
+            if speaking && !self.speaking[s.speaking_from..].contains(&idx) {
+                self.speaking.push(idx);
             }
             let scene = self.scenes.len() - 1;
             push_unique(&mut self.chars[idx].scenes, scene);
@@ -265,9 +278,9 @@ impl<'e> Builder<'e> {
                         element: i,
                         section: sections.last().map(|(_, t)| t.clone()),
                         synopsis: None,
-                        beats: Vec::new(),
-                        present: Vec::new(),
-                        speaking: Vec::new(),
+                        beats_from: self.beats.len(),
+                        present_from: self.present.len(),
+                        speaking_from: self.speaking.len(),
                         span: e.span,
                         dialogue_s: 0.0,
                         action_s: 0.0,
@@ -281,7 +294,7 @@ impl<'e> Builder<'e> {
                 }
                 ElementKind::Synopsis => {
                     if let Some(s) = self.scenes.last_mut()
-                        && s.beats.is_empty()
+                        && s.beats_from == self.beats.len()
                     {
                         match &mut s.synopsis {
                             Some(text) => {
@@ -462,13 +475,22 @@ impl<'e> Builder<'e> {
         let accs = std::mem::take(&mut self.scenes);
         let numbers: Vec<String> = accs.iter().map(|s| s.number.clone()).collect();
         let starts: Vec<pages::Pos> = accs.iter().map(|s| layout.starts[s.element]).collect();
+        // Where each scene's part of the flat lists ends.
+        let ends: Vec<(usize, usize, usize)> = accs
+            .iter()
+            .skip(1)
+            .map(|s| (s.beats_from, s.present_from, s.speaking_from))
+            .chain([(self.beats.len(), self.present.len(), self.speaking.len())])
+            .collect();
         let names_of = |ids: &[usize]| -> Vec<String> {
             ids.iter().map(|&i| self.chars[i].name.clone()).collect()
         };
+        let mut beats = std::mem::take(&mut self.beats).into_iter();
         let mut scenes = Vec::with_capacity(accs.len());
         let mut light = None;
         let mut stats = Stats::default();
         for (k, s) in accs.into_iter().enumerate() {
+            let (beats_to, present_to, speaking_to) = ends[k];
             let start = starts[k];
             let end = starts.get(k + 1).copied().unwrap_or(layout.end);
             let l = light_of(s.parsed.time, light);
@@ -492,12 +514,12 @@ impl<'e> Builder<'e> {
                 page: start.page,
                 eighths: pages::eighths(start, end, model.lines_per_page),
                 duration_s,
-                characters: names_of(&s.present),
-                speaking: names_of(&s.speaking),
+                characters: names_of(&self.present[s.present_from..present_to]),
+                speaking: names_of(&self.speaking[s.speaking_from..speaking_to]),
                 synopsis: s.synopsis,
                 section: s.section,
                 span: s.span,
-                beats: s.beats,
+                beats: beats.by_ref().take(beats_to - s.beats_from).collect(),
             });
         }
         stats.dialogue_duration_s += self.prologue_dialogue_s;

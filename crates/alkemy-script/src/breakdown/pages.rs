@@ -127,21 +127,30 @@ pub fn measure(text: &str, width: usize) -> Measure {
         let after_word = (in_word << 1) | carry;
         let starts = in_word & !after_word;
         let ends = sep & after_word;
-        let mut events = starts | ends | newline;
+        // Characters before the byte `bit` marks: its index, less the
+        // bytes before it that continue a character (none in ASCII).
+        let char_at = |bit: u64| {
+            let at = before + bit.trailing_zeros() as usize;
+            if cont == 0 {
+                at
+            } else {
+                at - (cont & (bit - 1)).count_ones() as usize
+            }
+        };
+        // The last start bit below `bit`, if any.
+        let last_start = |below: u64| (below != 0).then(|| 1u64 << (63 - below.leading_zeros()));
+        let mut events = ends | newline;
         while events != 0 {
             let bit = events & events.wrapping_neg();
             events ^= bit;
-            // Characters before this byte: its index, less the bytes that
-            // continue a character (none in an ASCII block).
-            let mut at = before + bit.trailing_zeros() as usize;
-            if cont != 0 {
-                at -= (cont & (bit - 1)).count_ones() as usize;
-            }
             if ends & bit != 0 {
-                para.place(at - start);
+                // The word began at the last start before its end; with no
+                // start before it in this block, it began in a block before.
+                if let Some(began) = last_start(starts & (bit - 1)) {
+                    start = char_at(began);
+                }
+                para.place(char_at(bit) - start);
                 words += 1;
-            } else if starts & bit != 0 {
-                start = at;
             }
             if newline & bit != 0 {
                 total += para.lines;
@@ -149,6 +158,12 @@ pub fn measure(text: &str, width: usize) -> Measure {
             }
         }
         carry = in_word >> 63;
+        if carry == 1
+            && let Some(began) = last_start(starts)
+        {
+            // A word left open began in this block.
+            start = char_at(began);
+        }
         before += masks::BLOCK;
         if cont != 0 {
             before -= cont.count_ones() as usize;
