@@ -163,13 +163,18 @@ impl<'e> Builder<'e> {
             Plain(usize),
             Voice(String),
         }
-        let mut parsed: Vec<(usize, Named, Vec<String>, Option<String>)> = Vec::new();
+        let elements = self.elements;
+        let cue_count = elements
+            .iter()
+            .filter(|e| matches!(e.kind, ElementKind::Character { .. }))
+            .count();
+        let mut parsed: Vec<(usize, Named, Vec<String>, Option<String>)> =
+            Vec::with_capacity(cue_count);
         // A feature repeats the same few cues hundreds of times: each
         // distinct cue is taken apart once.
         let mut cues: HashMap<&str, (String, Vec<String>)> = HashMap::default();
         // Plain names are added in cue order, so voices can find their
         // owners afterwards.
-        let elements = self.elements;
         for (i, e) in elements.iter().enumerate() {
             if !matches!(e.kind, ElementKind::Character { .. }) {
                 continue;
@@ -261,6 +266,12 @@ impl<'e> Builder<'e> {
 
     /// Second pass: scenes and beats.
     fn build_scenes(&mut self) {
+        self.scenes.reserve(
+            self.elements
+                .iter()
+                .filter(|e| matches!(e.kind, ElementKind::SceneHeading { .. }))
+                .count(),
+        );
         let mut sections: Vec<(u8, String)> = Vec::new();
         let mut used_numbers: HashSet<String> = HashSet::default();
         let elements = self.elements;

@@ -25,13 +25,15 @@ pub fn parse(text: &str) -> Screenplay {
     let (title_page, body_start) = title::parse(&lines);
     let mut parser = Classifier {
         lines: &lines,
-        elements: Vec::with_capacity(lines.len() / 2),
+        // Every element starts on a line with text (notes come after).
+        elements: Vec::with_capacity(
+            lines.iter().filter(|l| l.kind == LineKind::Text).count() + notes.len(),
+        ),
         diagnostics: Vec::new(),
     };
     parser.run(body_start);
     let mut elements = parser.elements;
     if !notes.is_empty() {
-        elements.reserve(notes.len());
         for note in notes {
             elements.push(Element {
                 kind: ElementKind::Note,
