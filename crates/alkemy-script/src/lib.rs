@@ -27,6 +27,7 @@ pub mod error;
 pub mod fdx;
 pub mod fountain;
 pub mod layout;
+mod masks;
 pub mod pdf;
 pub mod plaintext;
 pub mod report;

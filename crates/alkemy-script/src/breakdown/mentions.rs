@@ -9,7 +9,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::masks;
+use crate::masks;
 
 /// The longest name, in words, that is looked up.
 const MAX_NAME_WORDS: usize = 4;

@@ -11,7 +11,6 @@
 mod bytes;
 pub mod cue;
 pub mod heading;
-mod masks;
 pub mod mentions;
 pub mod pages;
 pub mod suggest;

@@ -12,7 +12,7 @@
 use alkemy_core::{Element, ElementKind};
 
 use super::bytes::count_words;
-use super::masks;
+use crate::masks;
 
 /// Page geometry and element widths, in characters and lines.
 #[derive(Debug, Clone, Copy)]

@@ -10,7 +10,7 @@
 //! corpus tests compare the totals.
 
 use super::bytes;
-use super::masks;
+use crate::masks;
 
 /// Seconds per syllable: 1 / 5.13994 syllables a second.
 const SECONDS_PER_SYLLABLE: f64 = 0.194_554_8;

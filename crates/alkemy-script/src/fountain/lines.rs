@@ -11,6 +11,8 @@ use std::borrow::Cow;
 
 use alkemy_core::Span;
 
+use crate::masks;
+
 /// What a line is, before classification into screenplay elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineKind {
@@ -44,28 +46,51 @@ pub struct Note {
     pub span: Span,
 }
 
-/// Splits `text` into raw lines: `(line, 1-based number)`.
-fn raw_lines(text: &str) -> Vec<&str> {
+/// Splits `text` into raw lines (ended by LF, CR LF or CR), and tells
+/// whether it holds a boneyard or note opener (`/*`, `[[`) anywhere: one
+/// pass over byte-class masks, a step per line instead of a search per line.
+fn raw_lines(text: &str) -> (Vec<&str>, bool) {
     let bytes = text.as_bytes();
     // Scripts average 30 to 40 bytes a line; a little spare room costs
     // less than growing once.
     let mut out = Vec::with_capacity(bytes.len() / 24 + 1);
     let mut start = 0;
-    let mut pos = 0;
-    while let Some(off) = memchr::memchr2(b'\n', b'\r', &bytes[pos..]) {
-        let at = pos + off;
-        out.push(&text[start..at]);
-        pos = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-            at + 2
-        } else {
-            at + 1
-        };
-        start = pos;
+    // The last byte of the block before was `/`, or `[`.
+    let (mut after_slash, mut after_open) = (0u64, 0u64);
+    let mut markup = false;
+    for (k, block) in masks::blocks(bytes, 0).enumerate() {
+        let [ends, slash, star, open] = masks::masks(&block, |v| {
+            [
+                masks::eq(v, b'\n') | masks::eq(v, b'\r'),
+                masks::eq(v, b'/'),
+                masks::eq(v, b'*'),
+                masks::eq(v, b'['),
+            ]
+        });
+        markup |= ((slash << 1) | after_slash) & star != 0;
+        markup |= ((open << 1) | after_open) & open != 0;
+        after_slash = slash >> 63;
+        after_open = open >> 63;
+        let mut ends = ends;
+        while ends != 0 {
+            let at = k * masks::BLOCK + ends.trailing_zeros() as usize;
+            ends &= ends - 1;
+            if at < start {
+                // The LF of a CR LF already taken.
+                continue;
+            }
+            out.push(&text[start..at]);
+            start = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+                at + 2
+            } else {
+                at + 1
+            };
+        }
     }
     if start < bytes.len() {
         out.push(&text[start..]);
     }
-    out
+    (out, markup)
 }
 
 fn kind_of(text: &str) -> LineKind {
@@ -84,9 +109,7 @@ fn line_number(index: usize) -> u32 {
 
 /// Splits `text` into lines with boneyard and notes taken out.
 pub fn split(text: &str) -> (Vec<Line<'_>>, Vec<Note>) {
-    let raw = raw_lines(text);
-    let has_markup = memchr::memmem::find(text.as_bytes(), b"/*").is_some()
-        || memchr::memmem::find(text.as_bytes(), b"[[").is_some();
+    let (raw, has_markup) = raw_lines(text);
     if !has_markup {
         let lines = raw
             .iter()
@@ -286,6 +309,31 @@ fn collect_note(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The mask-driven split matches splitting at each LF, CR LF or CR,
+        /// and finds the openers wherever they are, block edges included.
+        #[test]
+        fn raw_lines_split_at_every_line_end(
+            // Filler puts the short pieces near the first block's end.
+            filler in "[a-z]{0,63}",
+            pieces in "([a-z]{1,3}|[a-z]{60,70}|\r\n|\r|\n|/|\\*|\\[|é| ){0,120}"
+        ) {
+            let text = filler + &pieces;
+            let mut want = Vec::new();
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find(['\r', '\n']) {
+                want.push(&rest[..at]);
+                rest = rest[at..].strip_prefix("\r\n").unwrap_or(&rest[at + 1..]);
+            }
+            if !rest.is_empty() {
+                want.push(rest);
+            }
+            let (got, markup) = raw_lines(&text);
+            proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert_eq!(markup, text.contains("/*") || text.contains("[["));
+        }
+    }
 
     fn texts(src: &str) -> Vec<(String, LineKind)> {
         split(src)
