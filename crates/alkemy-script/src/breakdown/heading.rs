@@ -88,32 +88,32 @@ fn split_levels(s: &str) -> Vec<&str> {
     let mut start = 0;
     let b = s.as_bytes();
     let mut i = 0;
-    while i < b.len() {
-        let (sep_len, is_sep) = if b[i..].starts_with(b"--") {
-            (2, true)
+    // Every separator starts with `-` or with 0xE2, the lead byte of the
+    // en and em dashes: jump from one such byte to the next.
+    while let Some(off) = memchr::memchr2(b'-', 0xE2, &b[i..]) {
+        i += off;
+        let sep_len = if b[i..].starts_with(b"--") {
+            2
         } else if b[i..].starts_with("\u{2013}".as_bytes())
             || b[i..].starts_with("\u{2014}".as_bytes())
         {
-            (3, true)
+            3
         } else if b[i] == b'-'
             && i > 0
             && b[i - 1] == b' '
             && b.get(i + 1).is_none_or(|&c| c == b' ')
         {
-            (1, true)
-        } else {
-            (1, false)
-        };
-        if is_sep {
-            out.push(s[start..i].trim());
-            i += sep_len;
-            while i < b.len() && b[i] == b'-' {
-                i += 1;
-            }
-            start = i;
+            1
         } else {
             i += 1;
+            continue;
+        };
+        out.push(s[start..i].trim());
+        i += sep_len;
+        while i < b.len() && b[i] == b'-' {
+            i += 1;
         }
+        start = i;
     }
     out.push(s[start..].trim());
     out.retain(|p| !p.is_empty());
@@ -130,6 +130,31 @@ fn normalise(s: &str) -> String {
     out
 }
 
+/// [`normalise`] of a short ASCII `s` into `buf`, if it fits.
+fn ascii_key<'b>(s: &str, buf: &'b mut [u8; 32]) -> Option<&'b str> {
+    // ASCII without vertical tabs splits on ASCII whitespace as
+    // `split_whitespace` does (see `cue::push_words`).
+    if !s.is_ascii() || s.contains('\u{b}') {
+        return None;
+    }
+    let mut len = 0;
+    for word in s.split_ascii_whitespace() {
+        let space = usize::from(len > 0);
+        let to = buf.get_mut(len..len + space + word.len())?;
+        if space == 1 {
+            to[0] = b' ';
+        }
+        to[space..].copy_from_slice(word.as_bytes());
+        len += space + word.len();
+    }
+    let mut key = buf.get_mut(..len)?;
+    key.make_ascii_uppercase();
+    while let [rest @ .., b'.' | b','] = key {
+        key = rest;
+    }
+    std::str::from_utf8(key).ok()
+}
+
 /// The time of day a heading's last level names, if it names one.
 pub fn time_of_day(level: &str) -> Option<TimeOfDay> {
     // Ignore a trailing parenthesis: `NIGHT (1973)`, `DAY (FLASHBACK)`.
@@ -137,8 +162,14 @@ pub fn time_of_day(level: &str) -> Option<TimeOfDay> {
         Some(p) if p > 0 => &level[..p],
         _ => level,
     };
-    let key = normalise(core);
-    let t = match key.as_str() {
+    // The longest time of day is 15 bytes: a short ASCII level is
+    // normalised on the stack, anything else as a string.
+    let mut buf = [0u8; 32];
+    let key = match ascii_key(core, &mut buf) {
+        Some(key) => key,
+        None => &normalise(core),
+    };
+    let t = match key {
         "DAWN" | "SUNRISE" | "FIRST LIGHT" | "DAYBREAK" | "EARLY MORNING" => TimeOfDay::Dawn,
         "MORNING" | "LATE MORNING" => TimeOfDay::Morning,
         "DAY" | "NOON" | "MIDDAY" | "DAYTIME" | "LATE DAY" => TimeOfDay::Day,
@@ -166,6 +197,64 @@ mod tests {
         assert_eq!(got.int_ext, ie, "{h}");
         assert_eq!(got.path, path, "{h}");
         assert_eq!(got.time, time, "{h}");
+    }
+
+    /// Splitting byte by byte, as before the jump between candidates.
+    fn split_levels_bytewise(s: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let sep_len = if b[i..].starts_with(b"--") {
+                2
+            } else if b[i..].starts_with("\u{2013}".as_bytes())
+                || b[i..].starts_with("\u{2014}".as_bytes())
+            {
+                3
+            } else if b[i] == b'-'
+                && i > 0
+                && b[i - 1] == b' '
+                && b.get(i + 1).is_none_or(|&c| c == b' ')
+            {
+                1
+            } else {
+                0
+            };
+            if sep_len == 0 {
+                i += 1;
+                continue;
+            }
+            out.push(s[start..i].trim());
+            i += sep_len;
+            while i < b.len() && b[i] == b'-' {
+                i += 1;
+            }
+            start = i;
+        }
+        out.push(s[start..].trim());
+        out.retain(|p| !p.is_empty());
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn levels_split_as_byte_by_byte(s in "([A-Z]{1,5}| |-|--|–|—|’|é|\\.){0,30}") {
+            proptest::prop_assert_eq!(split_levels(&s), split_levels_bytewise(&s));
+        }
+
+        #[test]
+        fn stack_keys_normalise_as_strings(s in "([A-Za-z]{1,9}| |  |\t|\u{b}|\\.|,|é){0,12}") {
+            let mut buf = [0u8; 32];
+            match ascii_key(&s, &mut buf) {
+                Some(key) => proptest::prop_assert_eq!(key, normalise(&s)),
+                None => {
+                    let vt = s.contains('\u{b}');
+                    let long = s.split_ascii_whitespace().map(|w| w.len() + 1).sum::<usize>() > 33;
+                    proptest::prop_assert!(!s.is_ascii() || vt || long);
+                }
+            }
+        }
     }
 
     #[test]
