@@ -115,13 +115,7 @@ pub fn measure(text: &str, width: usize) -> Measure {
     // The padding of the last block (spaces) ends the last word.
     for block in masks::blocks(bytes, b' ') {
         let [newline, sep, cont] = masks::masks(&block, |v| {
-            let newline = masks::eq(v, b'\n');
-            let sep = masks::eq(v, b' ')
-                | masks::eq(v, b'\t')
-                | masks::eq(v, b'\r')
-                | masks::eq(v, 0x0C)
-                | newline;
-            [newline, sep, masks::continuation(v)]
+            [masks::eq(v, b'\n'), masks::space(v), masks::continuation(v)]
         });
         let in_word = !sep;
         let after_word = (in_word << 1) | carry;
