@@ -190,14 +190,9 @@ async fn crash_run(dir: &Path, db: Option<String>) -> (PathBuf, usize) {
     let site = Site::new(dir, "crashy", db);
     let project = site.submit();
     let (store, blobs, user) = site.open().await;
-    let total = store.jobs(user, project).await.unwrap().len();
-    let shots = store
-        .jobs(user, project)
-        .await
-        .unwrap()
-        .iter()
-        .filter(|j| j.kind == JobKind::Frame)
-        .count();
+    let jobs = store.jobs(user, project).await.unwrap();
+    let total = jobs.len();
+    let shots = jobs.iter().filter(|j| j.kind == JobKind::Frame).count();
     assert!(shots > 20, "Brick & Steel has dozens of shots");
     assert_eq!(total, alkemy_jobs::graph::graph_size(shots));
 

@@ -98,8 +98,9 @@ struct Builder<'e> {
     buf: String,
 }
 
-fn push_unique(v: &mut Vec<usize>, x: usize) {
-    if !v.contains(&x) {
+/// Pushes `x` onto `v` unless it is already among `v[from..]`.
+fn push_unique(v: &mut Vec<usize>, from: usize, x: usize) {
+    if !v[from..].contains(&x) {
         v.push(x);
     }
 }
@@ -252,14 +253,12 @@ impl<'e> Builder<'e> {
         let c = &mut self.chars[idx];
         c.first_seen = c.first_seen.min(order);
         if let Some(s) = self.scenes.last() {
-            if !self.present[s.present_from..].contains(&idx) {
-                self.present.push(idx);
-            }
-            if speaking && !self.speaking[s.speaking_from..].contains(&idx) {
-                self.speaking.push(idx);
+            push_unique(&mut self.present, s.present_from, idx);
+            if speaking {
+                push_unique(&mut self.speaking, s.speaking_from, idx);
             }
             let scene = self.scenes.len() - 1;
-            push_unique(&mut self.chars[idx].scenes, scene);
+            push_unique(&mut self.chars[idx].scenes, 0, scene);
         }
     }
 
