@@ -11,6 +11,21 @@ use wide::u8x16;
 /// Bytes in a block.
 pub const BLOCK: usize = 64;
 
+/// Block `k` of `text` (its bytes from `k * BLOCK`), padded with `pad`
+/// past the end of the text: for a pass that visits blocks out of order.
+#[inline]
+pub fn block(text: &[u8], k: usize, pad: u8) -> [u8; BLOCK] {
+    let rest = text.get(k * BLOCK..).unwrap_or_default();
+    match rest.first_chunk::<BLOCK>() {
+        Some(block) => *block,
+        None => {
+            let mut block = [pad; BLOCK];
+            block[..rest.len()].copy_from_slice(rest);
+            block
+        }
+    }
+}
+
 /// The 64-byte blocks of `text`, the last one padded with `pad`. A padded
 /// block always comes last (all `pad` when the text is a whole number of
 /// blocks), so a pass can close what the text left open.
@@ -93,6 +108,9 @@ mod tests {
                     proptest::prop_assert_eq!(bit(alnum), b.is_ascii_alphanumeric());
                     proptest::prop_assert_eq!(bit(x), b == b'x');
                 }
+            }
+            for (k, b) in blocks.iter().enumerate() {
+                proptest::prop_assert_eq!(&block(&bytes, k, b'#'), b);
             }
             let seen = blocks.concat();
             proptest::prop_assert_eq!(seen.len(), (bytes.len() / BLOCK + 1) * BLOCK);

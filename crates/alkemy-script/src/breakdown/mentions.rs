@@ -94,13 +94,31 @@ fn is_age(next: &str) -> bool {
             .any(|p| n.starts_with(p))
 }
 
-/// Finds mentions in `text`. `names` maps upper-case names (canonical and
-/// aliases) to a character index.
-pub fn scan(text: &str, names: &HashMap<String, usize>, buf: &mut String) -> Mentions {
-    let mut out = Mentions::default();
+/// Buffers reused from paragraph to paragraph, for texts that all live as
+/// long as `'a`.
+#[derive(Default)]
+pub struct Scratch<'a> {
+    /// The name being looked up.
+    buf: String,
+    /// The run of capitalised words being matched.
+    run: Vec<Word<'a>>,
+}
+
+/// Finds mentions in `text` and writes them to `out` (cleared first).
+/// `names` maps upper-case names (canonical and aliases) to a character
+/// index.
+pub fn scan<'a>(
+    text: &'a str,
+    names: &HashMap<String, usize>,
+    scratch: &mut Scratch<'a>,
+    out: &mut Mentions,
+) {
+    out.known.clear();
+    out.introductions.clear();
+    out.other.clear();
+    let Scratch { buf, run } = scratch;
     // Only runs of capitalised words matter: collect each run as it comes,
     // with the raw word after it (for the age test of an introduction).
-    let mut run: Vec<Word<'_>> = Vec::new();
     let mut words = Words::new(text);
     while let Some(raw) = words.next_candidate() {
         if !may_be_capitals(raw) {
@@ -127,13 +145,12 @@ pub fn scan(text: &str, names: &HashMap<String, usize>, buf: &mut String) -> Men
             words.next();
         }
         let run_is_intro = run.last().is_some_and(|w| w.comma) && words.peek().is_some_and(is_age);
-        match_run(&run, run_is_intro, names, buf, &mut out);
+        match_run(run, run_is_intro, names, buf, out);
         if run_is_intro {
             // Skip the age after an introduction (`, AGE 3`).
             words.next();
         }
     }
-    out
 }
 
 /// The whitespace-separated words of a text, as `str::split_whitespace`,
@@ -170,10 +187,7 @@ impl<'a> Words<'a> {
     fn candidates(&mut self, k: usize) -> u64 {
         if self.block != k + 1 {
             let bytes = self.text.as_bytes();
-            let from = k * masks::BLOCK;
-            let mut block = [0u8; masks::BLOCK];
-            let end = bytes.len().min(from + masks::BLOCK);
-            block[..end - from].copy_from_slice(&bytes[from..end]);
+            let block = masks::block(bytes, k, 0);
             let [upper, lower, lead] = masks::masks(&block, |v| {
                 [
                     masks::in_range(v, b'A', b'Z'),
@@ -181,7 +195,9 @@ impl<'a> Words<'a> {
                     masks::in_range(v, 0xC0, 0xFF),
                 ]
             });
-            let next_lower = bytes.get(end).is_some_and(u8::is_ascii_lowercase);
+            let next_lower = bytes
+                .get((k + 1) * masks::BLOCK)
+                .is_some_and(u8::is_ascii_lowercase);
             let lower_after = (lower >> 1) | (u64::from(next_lower) << 63);
             self.block = k + 1;
             self.candidates = (upper & !lower_after) | lead;
@@ -364,6 +380,12 @@ fn join(words: &[Word<'_>]) -> String {
 mod tests {
     use super::*;
 
+    fn scan_one(text: &str) -> Mentions {
+        let mut m = Mentions::default();
+        scan(text, &names(), &mut Scratch::default(), &mut m);
+        m
+    }
+
     fn names() -> HashMap<String, usize> {
         [
             ("EDWARD", 0),
@@ -378,25 +400,19 @@ mod tests {
 
     #[test]
     fn known_names_are_found_longest_first() {
-        let mut buf = String::new();
-        let m = scan(
-            "DR. BENNETT checks on EDWARD. EDWARD'S hand twitches. Will watches.",
-            &names(),
-            &mut buf,
-        );
+        let m = scan_one("DR. BENNETT checks on EDWARD. EDWARD'S hand twitches. Will watches.");
         assert_eq!(m.known, [2, 0]);
     }
 
     #[test]
     fn words_with_lower_case_are_skipped_whole() {
-        let mut buf = String::new();
         // `WILLiam` and `McEDWARD` hold names in capitals but are no
         // mention; the scan must not resume inside them.
-        let m = scan("WILLiam nods. McEDWARD sits.", &names(), &mut buf);
+        let m = scan_one("WILLiam nods. McEDWARD sits.");
         assert!(m.known.is_empty(), "{m:?}");
-        let m = scan("McEDWARD sits. EDWARD stands.", &names(), &mut buf);
+        let m = scan_one("McEDWARD sits. EDWARD stands.");
         assert_eq!(m.known, [0]);
-        let m = scan("The ÉDOUARD, then WILL.", &names(), &mut buf);
+        let m = scan_one("The ÉDOUARD, then WILL.");
         assert_eq!(m.known, [1]);
         assert_eq!(m.other, ["ÉDOUARD"]);
     }
@@ -430,12 +446,7 @@ mod tests {
 
     #[test]
     fn introductions_and_other_capitals() {
-        let mut buf = String::new();
-        let m = scan(
-            "WILL BLOOM, AGE 3, listens. KARL THE GIANT, 20s, roars. A LOUD BANG.",
-            &names(),
-            &mut buf,
-        );
+        let m = scan_one("WILL BLOOM, AGE 3, listens. KARL THE GIANT, 20s, roars. A LOUD BANG.");
         assert_eq!(m.known, [1]);
         assert_eq!(
             m.introductions,

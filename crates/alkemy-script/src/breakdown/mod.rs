@@ -91,11 +91,15 @@ struct Builder<'e> {
     prologue_dialogue_s: f64,
     prologue_action_s: f64,
     suggestions: Vec<ElementSuggestion>,
-    seen_suggestions: HashSet<(usize, String)>,
+    /// Suggestions already made in the current scene.
+    seen_suggestions: HashSet<String>,
     dialogue_words: u32,
     action_words: u32,
     blocks: u32,
-    buf: String,
+    /// Buffers and results of the mention scan, reused paragraph to
+    /// paragraph.
+    scratch: mentions::Scratch<'e>,
+    found: mentions::Mentions,
 }
 
 /// Pushes `x` onto `v` unless it is already among `v[from..]`.
@@ -125,7 +129,8 @@ impl<'e> Builder<'e> {
             dialogue_words: 0,
             action_words: 0,
             blocks: 0,
-            buf: String::new(),
+            scratch: mentions::Scratch::default(),
+            found: mentions::Mentions::default(),
         }
     }
 
@@ -257,8 +262,13 @@ impl<'e> Builder<'e> {
             if speaking {
                 push_unique(&mut self.speaking, s.speaking_from, idx);
             }
+            // Scenes are built in order, so the character's list is
+            // sorted: only its last entry can be this scene.
             let scene = self.scenes.len() - 1;
-            push_unique(&mut self.chars[idx].scenes, 0, scene);
+            let scenes = &mut self.chars[idx].scenes;
+            if scenes.last() != Some(&scene) {
+                scenes.push(scene);
+            }
         }
     }
 
@@ -278,6 +288,7 @@ impl<'e> Builder<'e> {
             let e = &elements[i];
             match &e.kind {
                 ElementKind::SceneHeading { number } => {
+                    self.seen_suggestions.clear();
                     let number =
                         unique_number(number.as_deref(), self.scenes.len() + 1, &mut used_numbers);
                     self.scenes.push(SceneAcc {
@@ -342,8 +353,9 @@ impl<'e> Builder<'e> {
     }
 
     fn action(&mut self, i: usize, centered: bool) {
-        let e = &self.elements[i];
-        let found = mentions::scan(&e.text, &self.names, &mut self.buf);
+        let e: &'e Element = &self.elements[i];
+        let mut found = std::mem::take(&mut self.found);
+        mentions::scan(&e.text, &self.names, &mut self.scratch, &mut found);
         for (phrase, owner) in &found.introductions {
             let idx = match owner {
                 Some(idx) => {
@@ -372,10 +384,9 @@ impl<'e> Builder<'e> {
             }
         }
         if let Some(scene) = self.current_scene() {
-            for phrase in found.other {
-                if suggest::worth_suggesting(&phrase)
-                    && self.seen_suggestions.insert((scene, phrase.clone()))
-                {
+            for phrase in found.other.drain(..) {
+                if suggest::worth_suggesting(&phrase) && !self.seen_suggestions.contains(&phrase) {
+                    self.seen_suggestions.insert(phrase.clone());
                     self.suggestions.push(ElementSuggestion {
                         category: suggest::categorise(&phrase),
                         name: phrase,
@@ -386,6 +397,7 @@ impl<'e> Builder<'e> {
                 }
             }
         }
+        self.found = found;
         self.action_words += self.words(i);
         let secs = timing::action_seconds(&e.text);
         self.push_beat(
@@ -468,7 +480,7 @@ impl<'e> Builder<'e> {
             return;
         };
         let name: String = e.text.chars().take(120).collect();
-        if name.trim().is_empty() || !self.seen_suggestions.insert((scene, name.clone())) {
+        if name.trim().is_empty() || !self.seen_suggestions.insert(name.clone()) {
             return;
         }
         self.suggestions.push(ElementSuggestion {
