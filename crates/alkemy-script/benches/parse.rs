@@ -40,6 +40,12 @@ fn big_fish(c: &mut Criterion) {
     g.bench_function("alkemy breakdown", |b| {
         b.iter(|| alkemy_script::breakdown(black_box(&sp)))
     });
+    // The floor under any parser with this output: building (here, cloning)
+    // and dropping the screenplay and breakdown that `analyze` returns.
+    let bd = alkemy_script::breakdown(&sp);
+    g.bench_function("output alone (clone of both)", |b| {
+        b.iter(|| (black_box(&sp).clone(), black_box(&bd).clone()))
+    });
     g.bench_function("jumpcut 2.1.0 parse", |b| {
         b.iter(|| jumpcut::parse(black_box(&text)))
     });
