@@ -668,3 +668,61 @@ fn light_of(time: TimeOfDay, previous: Option<Light>) -> Light {
         TimeOfDay::Continuous | TimeOfDay::Unspecified => previous.unwrap_or(Light::Day),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn breakdown_of(text: &str) -> Breakdown {
+        let sp = crate::read(text.as_bytes(), Some("test.fountain")).unwrap();
+        breakdown(&sp)
+    }
+
+    #[test]
+    fn a_characters_scenes_are_listed_once_each_in_order() {
+        let b = breakdown_of(
+            "INT. KITCHEN - DAY\n\n\
+             MARY\nHello.\n\n\
+             MARY\nHello again.\n\n\
+             MARY waves.\n\n\
+             INT. HALL - DAY\n\n\
+             Nobody here.\n\n\
+             EXT. YARD - DAY\n\n\
+             MARY runs. MARY stops.\n\n\
+             MARY\nDone.\n",
+        );
+        let mary = b.character("MARY").unwrap();
+        assert_eq!(mary.scenes, ["1", "3"]);
+        assert_eq!(mary.first_scene.as_deref(), Some("1"));
+        assert_eq!(mary.dialogue_blocks, 3);
+    }
+
+    #[test]
+    fn element_suggestions_are_made_once_per_scene() {
+        let b = breakdown_of(
+            "INT. GARAGE - DAY\n\n\
+             The SHOTGUN hangs on the wall. Mary takes the SHOTGUN.\n\n\
+             [[Rig a fake barrel]]\n\n\
+             [[Rig a fake barrel]]\n\n\
+             EXT. FIELD - NIGHT\n\n\
+             The SHOTGUN fires.\n\n\
+             [[Rig a fake barrel]]\n",
+        );
+        let got: Vec<(&str, &str, SuggestionSource)> = b
+            .elements
+            .iter()
+            .map(|e| (e.name.as_str(), e.scene.as_str(), e.source))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("SHOTGUN", "1", SuggestionSource::Capitals),
+                ("Rig a fake barrel", "1", SuggestionSource::Note),
+                ("SHOTGUN", "2", SuggestionSource::Capitals),
+                ("Rig a fake barrel", "2", SuggestionSource::Note),
+            ]
+        );
+    }
+}
