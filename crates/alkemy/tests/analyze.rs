@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::process::{Command, Output};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/corpus/");
@@ -18,12 +20,7 @@ fn analyze(args: &[&str]) -> Output {
 
 fn json(path: &str) -> serde_json::Value {
     let out = analyze(&[path, "--format", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    support::stdout_json(&out)
 }
 
 #[test]

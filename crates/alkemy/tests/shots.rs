@@ -36,12 +36,7 @@ fn csv_shot_list_is_deterministic_with_production_columns() {
 #[test]
 fn json_carries_shots_with_prompts() {
     let out = shots(&[BRICK_AND_STEEL, "--format", "json", "--aspect", "2.39:1"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = support::stdout_json(&out);
     assert_eq!(v["version"], 1);
     assert_eq!(v["style"], "classic");
     let list = v["shots"].as_array().unwrap();

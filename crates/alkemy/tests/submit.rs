@@ -61,12 +61,7 @@ fn shot_count(file: &Path) -> usize {
         .arg(file)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = support::stdout_json(&out);
     json["shot_count"].as_u64().unwrap() as usize
 }
 

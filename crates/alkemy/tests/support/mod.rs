@@ -8,7 +8,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -76,6 +76,17 @@ pub fn tool(var: &str, fallback: &str) -> Option<PathBuf> {
     );
     eprintln!("skipping: {} not found (set {var})", path.display());
     None
+}
+
+/// The JSON a command printed, asserting that it succeeded (its stderr
+/// is the failure message).
+pub fn stdout_json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// ffprobe.
